@@ -1,0 +1,1 @@
+"""One module per ``dure`` sub-command (see dure.cli)."""
