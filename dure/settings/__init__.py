@@ -1,0 +1,1 @@
+"""Settings in layers: base (defaults) <- dev / test / production (environment)."""

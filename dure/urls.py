@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("dure.web.urls")),
+    path("programme/", include("dure.programmes.urls")),
+    path("partners/", include("dure.partners.urls")),
+    path("proposals/", include("dure.proposals.urls")),
+    path("review/", include("dure.review.urls")),
+    path("selection/", include("dure.selection.urls")),
+    path("agreements/", include("dure.agreements.urls")),
+    path("outcomes/", include("dure.outcomes.urls")),
+    path("audit/", include("dure.audit.urls")),
+    path("public/", include("dure.portal.urls")),
+    path("api/", include("dure.api.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = "dure.web.views.not_found"
+handler403 = "dure.web.views.not_found"
