@@ -53,6 +53,9 @@ class ChainCheck:
 
 def verify_audit_chain() -> ChainCheck:
     events = AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
-    entries = ((e.prev_hash, e.hash, e.chain_payload()) for e in events)
-    report = verify_chain(entries)
-    return ChainCheck(ok=report.ok, events=report.checked, message=report.message)
+    entries = (
+        {"seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash, "payload": e.chain_payload()} for e in events
+    )
+    report = verify_chain(entries, start_seq=1)
+    message = f"{report.n_entries} events, chain intact" if report.ok else report.reason
+    return ChainCheck(ok=report.ok, events=report.n_entries, message=message)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dure.outcomes",
     "dure.portal",
     "dure.web",
+    "dure.api",
 ]
 
 MIDDLEWARE = [

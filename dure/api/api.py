@@ -1,0 +1,47 @@
+"""The typed JSON API. Its OpenAPI schema is committed (dure/api/openapi.json) and CI checks
+that the generated one equals it (``dure schema --check``; ``make schema`` rewrites it).
+
+Authentication: the browser session (with CSRF on writes). Every object is fetched through
+the same ``access_*`` functions as the pages, so the API can never show more than the pages.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+
+from dure import __version__
+from dure.accounts.errors import ActionError
+
+api = NinjaAPI(
+    title="Dure API",
+    version=__version__,
+    description="Collaborative R&D programmes: programme, calls, proposals, evaluation, outcomes.",
+    auth=django_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ActionError)
+def action_error(request, exc: ActionError):
+    return api.create_response(request, {"detail": "invalid input", "problems": exc.problems}, status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid(request, exc: NinjaValidationError):
+    problems: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload"))
+        problems.setdefault(loc or "__all__", []).append(err.get("msg", "invalid value"))
+    return api.create_response(request, {"detail": "invalid input", "problems": problems}, status=422)
+
+
+from dure.api import routers  # noqa: E402,F401  (registers the routers on ``api``)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db.models import Q
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from dure.api.schemas import OrganisationOut
+from dure.organisations.models import Organisation
+
+router = Router(tags=["organisations"])
+
+
+class OrganisationSearch(Schema):
+    q: str = Field("", max_length=100, description="part of a name (Korean or English), acronym or ROR id")
+    country: str | None = Field(None, min_length=2, max_length=2)
+    kind: str | None = None
+    limit: int = Field(20, ge=1, le=100)
+
+
+@router.get("", response=list[OrganisationOut])
+def search_organisations(request, filters: Query[OrganisationSearch]):
+    qs = Organisation.objects.all()
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(Q(name_en__icontains=q) | Q(name_ko__icontains=q) | Q(acronym__iexact=q) | Q(ror_id__endswith=q))
+    if filters.country:
+        qs = qs.filter(country_code=filters.country.upper())
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    return list(qs.order_by("name_en")[: filters.limit])

@@ -1,0 +1,1 @@
+"""The demo programme: real figures and organisations, sample people and proposals."""
