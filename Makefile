@@ -19,7 +19,7 @@ install: $(STAMP)
 # Install, migrate an SQLite database, load the demo programme from ../shared/data and serve.
 demo: install
 	$(BIN)/dure manage migrate --noinput
-	$(BIN)/dure manage compilemessages --ignore=.venv -v 0
+	$(BIN)/dure messages
 	$(BIN)/dure demo
 	$(BIN)/dure manage runserver 0.0.0.0:$(PORT)
 
@@ -30,7 +30,7 @@ lint: install
 
 check: install
 	DJANGO_SETTINGS_MODULE=dure.settings.test $(BIN)/python -m django makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=dure.settings.test $(BIN)/python -m django compilemessages --ignore=.venv -v 0
+	$(BIN)/dure messages
 	DJANGO_SETTINGS_MODULE=dure.settings.test $(BIN)/dure schema --check
 	DJANGO_SETTINGS_MODULE=dure.settings.production DURE_SECRET_KEY=check-deploy-only-$$(date +%s)-abcdefghijklmnopqrstuvwxyz0123456789 DURE_ALLOWED_HOSTS=dure.example.org $(BIN)/python -m django check --deploy --fail-level WARNING
 
@@ -46,7 +46,7 @@ schema: install
 	DJANGO_SETTINGS_MODULE=dure.settings.test $(BIN)/dure schema --write
 
 messages: install
-	cd dure && ../$(BIN)/django-admin makemessages -l ko --ignore='core/*'
+	cd dure && DJANGO_SETTINGS_MODULE=dure.settings.dev ../$(BIN)/python -m django makemessages -l ko --ignore="core/*" --ignore="testing/*" --no-location
 
 bench: install
 	$(BIN)/python -m bench.affinity
