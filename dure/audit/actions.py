@@ -20,7 +20,8 @@ def record(actor, action: str, obj=None, *, sensitive: bool = False, **payload) 
     last = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
     event = AuditEvent(
         seq=(last.seq + 1) if last else 1,
-        at=timezone.now(),
+        # Millisecond precision: what every database and the JSON backups keep exactly.
+        at=_now_ms(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -32,6 +33,11 @@ def record(actor, action: str, obj=None, *, sensitive: bool = False, **payload) 
     event.hash = entry_hash(event.prev_hash, event.chain_payload())
     event.save()
     return event
+
+
+def _now_ms():
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _jsonable(value):

@@ -87,7 +87,7 @@ def load_demo(stdout=None) -> dict:
 
 
 def logins_text() -> str:
-    lines = ["", "Demo logins (password for all: %s) — all people are sample data:" % DEMO_PASSWORD]
+    lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD}) — all people are sample data:"]
     for username, (role, _org, name, _k, _e) in PEOPLE.items():
         lines.append(f"  {role:<9} {username:<14} {name}")
     return "\n".join(lines)
