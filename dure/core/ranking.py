@@ -68,6 +68,22 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _rank_bounds(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best and worst rank (1 = highest quality) of every proposal in every draw.
+
+    Without ties both are the plain rank; tied proposals span the ranks they share.
+    """
+    order = np.argsort(-samples, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(samples.shape[0])[:, None]
+    ranks[rows, order] = np.arange(1, samples.shape[1] + 1)
+    sorted_vals = np.take_along_axis(samples, order, axis=1)
+    if not (np.diff(sorted_vals, axis=1) == 0).any():
+        return ranks, ranks
+    return (rankdata(-samples, axis=1, method="min").astype(np.int64),
+            rankdata(-samples, axis=1, method="max").astype(np.int64))
+
+
 def rank_samples(
     quality_samples: np.ndarray,
     proposal_ids: Sequence[Any] | np.ndarray,
@@ -78,7 +94,8 @@ def rank_samples(
 ) -> Ranking:
     """Rank from posterior draws: ``quality_samples`` has shape ``(n_draws, n_proposals)``.
 
-    Higher quality is better. Ties inside a draw share the average rank.
+    Higher quality is better. Proposals tied inside a draw share the ranks they span:
+    the expected rank counts the middle of the span, the interval covers all of it.
     """
     samples = np.asarray(quality_samples, dtype=float)
     if samples.ndim != 2:
@@ -97,12 +114,17 @@ def rank_samples(
         raise RankingInputError(f"top_n must be a positive number of proposals, got {top_n}")
     counts = np.zeros(n_prop, dtype=int) if n_reviews is None else np.asarray(n_reviews, dtype=int)
 
-    ranks = rankdata(-samples, axis=1, method="average")
-    expected = ranks.mean(axis=0)
+    best, worst = _rank_bounds(samples)
+    expected = (best + worst).mean(axis=0) / 2.0
     tail = (1.0 - level) / 2.0
-    low = np.floor(np.quantile(ranks, tail, axis=0, method="lower")).astype(int)
-    high = np.ceil(np.quantile(ranks, 1.0 - tail, axis=0, method="higher")).astype(int)
-    prob = (ranks <= top_n).mean(axis=0) if top_n is not None else np.full(n_prop, np.nan)
+    low = np.quantile(best, tail, axis=0, method="lower").astype(int)
+    high = np.quantile(worst, 1.0 - tail, axis=0, method="higher").astype(int)
+    if top_n is None:
+        prob = np.full(n_prop, np.nan)
+    else:
+        # a tie spanning ranks best..worst shares the places inside the top n evenly
+        inside = np.clip(top_n - best + 1, 0, worst - best + 1) / (worst - best + 1)
+        prob = inside.mean(axis=0)
     mean = samples.mean(axis=0)
     sd = samples.std(axis=0)
 
