@@ -8,6 +8,7 @@ the same ``access_*`` functions as the pages, so the API can never show more tha
 from __future__ import annotations
 
 from django.http import Http404
+from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -28,6 +29,13 @@ api = NinjaAPI(
 @api.exception_handler(ActionError)
 def action_error(request, exc: ActionError):
     return api.create_response(request, {"detail": "invalid input", "problems": exc.problems}, status=422)
+
+
+@api.exception_handler(Ratelimited)
+def rate_limited(request, exc):
+    response = api.create_response(request, {"detail": "Too many requests; wait a minute."}, status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 @api.exception_handler(Http404)

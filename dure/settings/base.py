@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "dure.accounts",
     "dure.audit",
     "dure.organisations",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dure.web.middleware.SecurityHeadersMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "dure.urls"
@@ -117,6 +119,13 @@ DEFAULT_FROM_EMAIL = "Dure <noreply@dure.example.org>"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits (sign-in, searches). Development serves from one process, so the local
+# in-memory cache is shared enough there; production uses Redis (settings/production.py).
+RATELIMIT_VIEW = "dure.web.views.rate_limited"
+DURE_RATE_LOGIN = os.environ.get("DURE_RATE_LOGIN", "10/m")
+DURE_RATE_SEARCH = os.environ.get("DURE_RATE_SEARCH", "60/m")
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

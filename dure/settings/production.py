@@ -19,3 +19,11 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ.get("DURE_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+}
+SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -22,3 +22,9 @@ def home(request):
 
 def not_found(request, exception=None):
     return render(request, "web/not_found.html", status=404)
+
+
+def rate_limited(request, exception=None):
+    response = render(request, "web/rate_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response

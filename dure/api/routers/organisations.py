@@ -1,6 +1,6 @@
-from __future__ import annotations
-
+from django.conf import settings
 from django.db.models import Q
+from django_ratelimit.decorators import ratelimit
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -18,6 +18,7 @@ class OrganisationSearch(Schema):
 
 
 @router.get("", response=list[OrganisationOut])
+@ratelimit(key="user_or_ip", rate=lambda g, r: settings.DURE_RATE_SEARCH, block=True)
 def search_organisations(request, filters: Query[OrganisationSearch]):
     qs = Organisation.objects.all()
     q = filters.q.strip()
