@@ -11,16 +11,28 @@ from django.http import Http404
 from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import django_auth
+from ninja.security import HttpBearer, django_auth
 
 from dure import __version__
 from dure.accounts.errors import ActionError
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer dure_…`` for scripts; tokens come from ``dure token``."""
+
+    def authenticate(self, request, token):
+        from dure.accounts.actions import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
 
 api = NinjaAPI(
     title="Dure API",
     version=__version__,
     description="Collaborative R&D programmes: programme, calls, proposals, evaluation, outcomes.",
-    auth=django_auth,
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
 )
