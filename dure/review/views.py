@@ -1,0 +1,242 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dure.accounts.errors import ActionError
+from dure.accounts.models import Role, User
+from dure.accounts.permissions import NotFoundOrForbidden, role_required
+from dure.proposals.models import Proposal
+from dure.review import actions, selectors
+from dure.review.blinding import blind_view
+from dure.review.forms import (
+    AssignForm,
+    ConflictDecisionForm,
+    DeclareConflictForm,
+    ReviewForm,
+    StageDecisionForm,
+    UnsealRequestForm,
+)
+from dure.review.models import Conflict
+
+
+def _error(request, exc: ActionError) -> None:
+    for msg in exc.messages:
+        messages.error(request, msg)
+
+
+# ------------------------------------------------------------------ manager
+
+
+@role_required(Role.MANAGER)
+def stage_manage(request, stage_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    context = {
+        "stage": stage,
+        "call": stage.call,
+        "scored": selectors.is_scored(stage),
+        "board": selectors.stage_board(stage),
+        "reviewers": selectors.reviewers_with_load(stage.call_id) if selectors.is_scored(stage) else [],
+        "decision_form": StageDecisionForm(),
+    }
+    return render(request, "review/stage_manage.html", context)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def stage_decide(request, stage_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    form = StageDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision and give its reason."))
+        return redirect("stage-manage", stage_id=stage.pk)
+    proposal = selectors.proposal_at_stage(stage, form.cleaned_data["proposal"])
+    try:
+        actions.check_decide_stage(request.user, stage, proposal, form.cleaned_data["outcome"], form.cleaned_data["reason"])
+    except ActionError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Decision recorded for “%(title)s”.") % {"title": proposal.title})
+    return redirect("stage-manage", stage_id=stage.pk)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def stage_assign(request, stage_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a reviewer."))
+        return redirect("stage-manage", stage_id=stage.pk)
+    proposal = selectors.proposal_at_stage(stage, form.cleaned_data["proposal"])
+    reviewer = User.objects.filter(pk=form.cleaned_data["reviewer"], role=Role.REVIEWER).first()
+    if reviewer is None:
+        messages.error(request, _("Choose one of the listed reviewers."))
+        return redirect("stage-manage", stage_id=stage.pk)
+    try:
+        actions.check_assign_reviewer(request.user, stage, proposal, reviewer)
+    except ActionError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("%(name)s will review “%(title)s”.") % {"name": reviewer.name, "title": proposal.title})
+    return redirect("stage-manage", stage_id=stage.pk)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def stage_detect_conflicts(request, stage_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    n = actions.do_detect_conflicts(stage, request.user)
+    messages.success(request, _("Conflict check done: %(n)s new conflicts found.") % {"n": n})
+    return redirect("stage-manage", stage_id=stage.pk)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def conflict_decide(request, stage_id: int, conflict_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    conflict = Conflict.objects.filter(pk=conflict_id, proposal__call_id=stage.call_id).first()
+    if conflict is None:
+        raise NotFoundOrForbidden("conflict")
+    form = ConflictDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the conflict is confirmed or dismissed."))
+        return redirect("stage-manage", stage_id=stage.pk)
+    try:
+        actions.check_decide_conflict(request.user, conflict, form.cleaned_data["decision"] == "confirm",
+                                      form.cleaned_data["reason"])
+    except ActionError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Conflict decision recorded."))
+    return redirect("stage-manage", stage_id=stage.pk)
+
+
+# ------------------------------------------------------------------ reviewers
+
+
+@role_required(Role.REVIEWER)
+def my_reviews(request):
+    rows = []
+    for a in selectors.assignments_of(request.user):
+        rows.append({"assignment": a, "review": selectors.own_review(a)})
+    return render(request, "review/my_reviews.html", {"rows": rows})
+
+
+@role_required(Role.REVIEWER)
+def review_edit(request, assignment_id: int):
+    assignment = selectors.access_assignment_for_reviewer(request.user, assignment_id)
+    stage = assignment.stage
+    criteria = list(stage.criteria.order_by("order"))
+    review = selectors.own_review(assignment)
+    initial = {}
+    if review is not None:
+        initial = {f"criterion_{s.criterion_id}": s.score for s in review.scores.all()}
+        initial.update(confidence=review.confidence, comment_to_applicant=review.comment_to_applicant,
+                       question_to_applicant=review.question_to_applicant)
+    form = ReviewForm(request.POST or None, criteria=criteria, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = actions.ReviewInput(
+            scores=form.scores(), confidence=form.cleaned_data["confidence"],
+            comment_to_applicant=form.cleaned_data["comment_to_applicant"],
+            question_to_applicant=form.cleaned_data["question_to_applicant"],
+            submit=request.POST.get("draft") is None,
+        )
+        try:
+            actions.check_save_review(request.user, assignment, data)
+        except ActionError as exc:
+            for field, errors in exc.problems.items():
+                for e in errors:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(request, _("Your review is saved."))
+            return redirect("review-edit", assignment_id=assignment.pk)
+    proposal = assignment.proposal
+    context = {
+        "assignment": assignment,
+        "stage": stage,
+        "proposal": proposal,
+        "shown": blind_view(proposal) if stage.is_blind else proposal,
+        "blind": stage.is_blind,
+        "form": form,
+        "review": review,
+        "pseudonym": selectors.pseudonym_of(request.user, stage),
+        "panel_reviews": selectors.panel_reviews(assignment),
+        "declare_form": DeclareConflictForm(),
+    }
+    return render(request, "review/review_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def declare_conflict(request, assignment_id: int):
+    assignment = selectors.access_assignment_for_reviewer(request.user, assignment_id)
+    form = DeclareConflictForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Describe the conflict."))
+        return redirect("review-edit", assignment_id=assignment.pk)
+    try:
+        actions.check_declare_conflict(request.user, assignment, form.cleaned_data["reason"])
+    except ActionError as exc:
+        _error(request, exc)
+        return redirect("review-edit", assignment_id=assignment.pk)
+    messages.success(request, _("Conflict declared; the programme manager will assign someone else."))
+    return redirect("my-reviews")
+
+
+# ------------------------------------------------------------------ applicants
+
+
+@role_required(Role.COMPANY, Role.RESEARCH)
+def proposal_feedback(request, proposal_id: int):
+    proposal = selectors.access_feedback_proposal(request.user, proposal_id)
+    return render(request, "review/feedback.html", {"proposal": proposal, **selectors.applicant_feedback(proposal)})
+
+
+# ------------------------------------------------------------------ unsealing
+
+
+@role_required(Role.AUDITOR, Role.MANAGER)
+def unseal_requests(request):
+    form = UnsealRequestForm(request.POST or None)
+    if request.method == "POST":
+        if request.user.role != Role.AUDITOR:
+            raise NotFoundOrForbidden()
+        if form.is_valid():
+            proposal = Proposal.objects.filter(pk=form.cleaned_data["proposal"]).first()
+            if proposal is None:
+                form.add_error("proposal", _("There is no proposal with this number."))
+            else:
+                try:
+                    req = actions.check_request_unseal(request.user, proposal, form.cleaned_data["reason"])
+                except ActionError as exc:
+                    for field, errors in exc.problems.items():
+                        for e in errors:
+                            form.add_error(field if field in form.fields else None, e)
+                else:
+                    messages.success(request, _("Request recorded; a second person must witness it."))
+                    return redirect("unseal-detail", request_id=req.pk)
+    context = {"requests": selectors.unseal_requests_for(request.user), "form": form}
+    return render(request, "review/unseal_requests.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.AUDITOR, Role.MANAGER)
+def unseal_detail(request, request_id: int):
+    req = selectors.access_unseal_request(request.user, request_id)
+    identities = selectors.unsealed_identities(request.user, req)
+    if identities:
+        actions.do_record_unseal_viewed(request.user, req)
+    return render(request, "review/unseal_detail.html", {"req": req, "identities": identities})
+
+
+@require_POST
+@role_required(Role.AUDITOR, Role.MANAGER)
+def unseal_witness(request, request_id: int):
+    req = selectors.access_unseal_request(request.user, request_id)
+    try:
+        actions.check_witness_unseal(request.user, req, approve=request.POST.get("decision") != "refuse")
+    except ActionError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Your decision as witness is recorded."))
+    return redirect("unseal-detail", request_id=req.pk)

@@ -1,0 +1,17 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RankForm(forms.Form):
+    seed = forms.CharField(
+        label=_("Published lottery seed"), max_length=200,
+        help_text=_("Announce it before the draw, e.g. the date and that week's lottery numbers."),
+    )
+
+
+class FundingDecisionForm(forms.Form):
+    funded = forms.TypedChoiceField(
+        label=_("Decision"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Fund")), ("no", _("Do not fund"))],
+    )
+    reason = forms.CharField(label=_("Reason (the applicant reads it)"), widget=forms.Textarea(attrs={"rows": 2}))
