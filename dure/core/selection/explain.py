@@ -30,8 +30,9 @@ def _up(value: float) -> float:
     return math.floor(value * 100 + 1e-9) / 100 + 0.01
 
 
-def _down(value: float) -> float:
-    return math.ceil(value * 100 - 1e-9) / 100 - 0.01
+def _ceil(value: float) -> float:
+    """``value`` rounded up to two decimals (a quality above it keeps a proposal in)."""
+    return math.ceil(value * 100 - 1e-9) / 100
 
 
 def _pivot_reason(c: Candidate, chosen: Sequence[Candidate], rules: PortfolioRules) -> str | None:
@@ -127,7 +128,7 @@ def _explain_one(i, c, chosen_ids, chosen, rules, table, remaining, per_org, exa
                 pivot = pivot or "without it the rules cannot be met"
             else:
                 needed = q - loss
-                msg += f"; it would stay selected while its quality stays above {_down(needed):.2f}"
+                msg += f"; it would stay selected while its quality stays above {_ceil(needed):.2f}"
         if pivot:
             msg += f"; pivotal: {pivot}"
         return Explanation(**base, selected=True, kind="selected", message=msg,

@@ -1,4 +1,4 @@
-"""The portfolio as a mixed-integer programme, solved with HiGHS.
+"""The portfolio as a mixed-integer programme, solved exactly with HiGHS (through SciPy).
 
 One binary variable per candidate, maximising total quality, with rows for
 
@@ -6,6 +6,9 @@ One binary variable per candidate, maximising total quality, with rows for
 - the international share: ``sum cost_i * (international_i - share) * x_i >= 0``;
 - each sector minimum (count) and sector money minimum;
 - each organisation with more candidates than the cap.
+
+HiGHS is reached through ``scipy.optimize.milp``: the ``highspy`` wheel and OR-Tools
+ship clashing copies of the HiGHS library and cannot be loaded in one process.
 
 Money is expressed in a unit chosen so the largest coefficient stays near 10^4, and every
 solution is re-checked in won; a row that rounding let slip is tightened and re-solved.
@@ -19,8 +22,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from dure.core.selection.types import Candidate, PortfolioRules
 
@@ -60,14 +64,12 @@ class SelectionModel:
         *,
         time_limit: float = 60.0,
         mip_rel_gap: float = 1e-6,
-        threads: int | None = None,
     ):
         self.candidates = tuple(candidates)
         self.budgets = dict(budgets)
         self.rules = rules
         self.time_limit = float(time_limit)
         self.mip_rel_gap = float(mip_rel_gap)
-        self.threads = threads
         n = len(self.candidates)
         self.quality = np.array([c.quality for c in self.candidates], dtype=float)
         self.total_cost = np.array([c.total_cost for c in self.candidates], dtype=float)
@@ -124,38 +126,43 @@ class SelectionModel:
         return rows
 
     # ------------------------------------------------------------- solving
-    def _highs(self, rows: list[Row], integer: bool, lower: np.ndarray, upper: np.ndarray,
-               elastic: bool = False) -> tuple[highspy.Highs, int]:
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", 0)
-        h.setOptionValue("time_limit", self.time_limit)
-        h.setOptionValue("mip_rel_gap", self.mip_rel_gap)
-        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        if self.threads:
-            h.setOptionValue("threads", int(self.threads))
+    def _matrix(self, rows: list[Row]) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
         n = len(self.candidates)
-        cost = np.zeros(n) if elastic else -self.quality  # HiGHS minimises
-        h.addCols(n, cost, lower, upper, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        if integer and n:
-            h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                                    np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
+        starts = [0]
+        cols: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        lower, upper = [], []
         for r in rows:
             scale = self.unit if r.money else 1.0
-            lo = r.lower / scale if np.isfinite(r.lower) else -highspy.kHighsInf
-            hi = r.upper / scale if np.isfinite(r.upper) else highspy.kHighsInf
-            h.addRow(lo, hi, len(r.columns), r.columns.astype(np.int32), r.values / scale)
-        return h, n
+            cols.append(r.columns.astype(np.int64))
+            vals.append(r.values / scale)
+            starts.append(starts[-1] + len(r.columns))
+            lower.append(r.lower / scale if np.isfinite(r.lower) else -np.inf)
+            upper.append(r.upper / scale if np.isfinite(r.upper) else np.inf)
+        matrix = sparse.csr_array(
+            (np.concatenate(vals) if vals else np.zeros(0),
+             np.concatenate(cols) if cols else np.zeros(0, np.int64), np.array(starts)),
+            shape=(len(rows), n))
+        return matrix, np.array(lower, float), np.array(upper, float)
 
-    def _status(self, h: highspy.Highs) -> str:
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
+    def _options(self) -> dict:
+        return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_rel_gap,
+                "presolve": True, "disp": False}
+
+    def _milp(self, rows: list[Row], lower: np.ndarray, upper: np.ndarray):
+        n = len(self.candidates)
+        matrix, lo, hi = self._matrix(rows)
+        constraints = [LinearConstraint(matrix, lo, hi)] if rows else []
+        return milp(-self.quality, integrality=np.ones(n), bounds=Bounds(lower, upper),
+                    constraints=constraints, options=self._options())
+
+    @staticmethod
+    def _status(result) -> str:
+        if result.status == 0:
             return "optimal"
-        if status in (highspy.HighsModelStatus.kInfeasible,
-                      highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        if result.status == 2:
             return "infeasible"
-        if h.getInfo().primal_solution_status == 2:  # feasible point found before a limit
+        if result.x is not None:  # stopped at a limit with a feasible portfolio
             return "time_limit"
         return "failed"
 
@@ -178,16 +185,18 @@ class SelectionModel:
                             time.perf_counter() - start)
         rows = list(self.rows)
         for _ in range(6):
-            h, n = self._highs(rows, True, lower, upper)
-            h.run()
-            status = self._status(h)
+            n = len(self.candidates)
+            if n == 0:
+                return Solution(np.zeros(0, bool), 0.0, "optimal", 0.0, time.perf_counter() - start)
+            result = self._milp(rows, lower, upper)
+            status = self._status(result)
             if status in ("infeasible", "failed"):
                 return Solution(np.zeros(n, bool), -np.inf, status, np.inf,
                                 time.perf_counter() - start)
-            x = np.asarray(h.getSolution().col_value, dtype=float) > 0.5 if n else np.zeros(0, bool)
+            x = np.asarray(result.x, dtype=float) > 0.5
             slipped = [(k, r) for k, r in enumerate(rows) if r.money and self.violation(r, x) > 0]
             if not slipped:
-                gap = float(h.getInfo().mip_gap) if status == "time_limit" else 0.0
+                gap = float(getattr(result, "mip_gap", 0.0) or 0.0) if status == "time_limit" else 0.0
                 return Solution(x, float(self.quality[x].sum()), status, gap,
                                 time.perf_counter() - start)
             for k, r in slipped:  # rounding let a money row slip: tighten it in won and retry
@@ -203,13 +212,18 @@ class SelectionModel:
         n = len(self.candidates)
         if n == 0 or not self.rows:
             return np.zeros(n)
-        h, _ = self._highs(self.rows, False, self.lower, self.upper)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        matrix, lo, hi = self._matrix(self.rows)
+        upper_rows, lower_rows = np.isfinite(hi), np.isfinite(lo)
+        a_ub = sparse.vstack([matrix[upper_rows], -matrix[lower_rows]]).tocsr()
+        b_ub = np.concatenate([hi[upper_rows], -lo[lower_rows]])
+        result = linprog(-self.quality, A_ub=a_ub, b_ub=b_ub,
+                         bounds=list(zip(self.lower, self.upper, strict=True)), method="highs",
+                         options={"time_limit": self.time_limit})
+        if result.status != 0:
             return np.full(n, np.nan)
-        # reduced cost of a minimisation column is c_j - y^T a_j, with c_j = -quality_j
-        col_dual = np.asarray(h.getSolution().col_dual, dtype=float)
-        return self.quality + col_dual
+        # reduced cost of a minimisation column: c_j - y^T a_j with c_j = -quality_j
+        reduced = np.asarray(result.lower.marginals) + np.asarray(result.upper.marginals)
+        return self.quality + reduced
 
     def elastic(self) -> list[tuple[Row, float]]:
         """Least (normalised) relaxation of the rules that makes them feasible.
@@ -218,20 +232,25 @@ class SelectionModel:
         the size of its row, so a budget short by 10% weighs like a sector short by 10%.
         Returns the rows that needed slack, with the slack in won or projects.
         """
-        n = len(self.candidates)
-        h, _ = self._highs(self.rows, True, self.lower, self.upper, elastic=True)
-        slack_rows = []
-        for k, r in enumerate(self.rows):
+        n, m = len(self.candidates), len(self.rows)
+        matrix, lo, hi = self._matrix(self.rows)
+        sizes, signs, scales = [], [], []
+        for r in self.rows:
             scale = self.unit if r.money else 1.0
             size = max(abs(r.upper) if np.isfinite(r.upper) else 0.0,
                        abs(r.lower) if np.isfinite(r.lower) else 0.0,
                        float(np.abs(r.values).sum()) / max(1, len(r.values)), 1.0) / scale
-            sign = -1.0 if np.isfinite(r.upper) else 1.0  # <= rows get -s, >= rows get +s
-            h.addCol(1.0 / size, 0.0, highspy.kHighsInf, 1, np.array([k], np.int32), np.array([sign]))
-            slack_rows.append((r, scale))
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            sizes.append(size)
+            signs.append(-1.0 if np.isfinite(r.upper) else 1.0)  # <= rows get -s, >= rows get +s
+            scales.append(scale)
+        full = sparse.hstack([matrix, sparse.diags_array(np.array(signs))]).tocsr()
+        cost = np.concatenate([np.zeros(n), 1.0 / np.array(sizes)])
+        result = milp(cost, integrality=np.concatenate([np.ones(n), np.zeros(m)]),
+                      bounds=Bounds(np.concatenate([self.lower, np.zeros(m)]),
+                                    np.concatenate([self.upper, np.full(m, np.inf)])),
+                      constraints=[LinearConstraint(full, lo, hi)], options=self._options())
+        if result.x is None:
             return []
-        values = np.asarray(h.getSolution().col_value, dtype=float)[n:]
-        return [(r, float(v) * scale) for (r, scale), v in zip(slack_rows, values, strict=True)
-                if v * scale > 1e-6 * max(1.0, scale)]
+        slack = np.asarray(result.x)[n:]
+        return [(r, float(v) * sc) for r, v, sc in zip(self.rows, slack, scales, strict=True)
+                if v > 1e-6]

@@ -66,10 +66,10 @@ def _describe(row: Row, amount: float, model: SelectionModel) -> RuleShortfall:
         return RuleShortfall("budget", row.key, amount, "KRW", msg)
     if row.kind == "international_share":
         share = model.rules.min_international_share or 0.0
-        msg = (f"the {share:.0%} international share cannot be reached: international "
-               f"projects are short by about {format_krw(amount / max(share, 1e-12))} "
-               f"of funding")
-        return RuleShortfall("international_share", (), amount / max(share, 1e-12), "KRW", msg)
+        more = amount / (1.0 - share) if share < 1 else amount
+        msg = (f"the {share:.0%} international share cannot be reached within the other rules: "
+               f"the closest portfolio needs about {format_krw(more)} more international funding")
+        return RuleShortfall("international_share", (), more, "KRW", msg)
     if row.kind == "sector_minimum":
         msg = (f"sector {row.key[0]!r} needs {int(row.lower)} projects but only "
                f"{int(row.lower - round(amount))} can be funded (short by {round(amount)})")
@@ -123,7 +123,6 @@ def select_portfolio(
     *,
     time_limit: float = 60.0,
     mip_rel_gap: float = 1e-6,
-    threads: int | None = None,
 ) -> Portfolio:
     """The portfolio of greatest total quality that keeps every budget and rule.
 
@@ -133,7 +132,7 @@ def select_portfolio(
     rules = rules if rules is not None else PortfolioRules()
     table = validate_inputs(candidates, budgets, rules)
     model = SelectionModel(candidates, table, rules, time_limit=time_limit,
-                           mip_rel_gap=mip_rel_gap, threads=threads)
+                           mip_rel_gap=mip_rel_gap)
     return solve_model(model)
 
 
