@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, django_auth
 from dure import __version__
 from dure.accounts.errors import ActionError
 
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer dure_…`` for scripts; tokens come from ``dure token``."""
 
