@@ -1,0 +1,51 @@
+"""Submission snapshots, their content digest, and signed receipts (HMAC-SHA256).
+
+A receipt signs ``public_id|version|received_at|digest`` with ``settings.DURE_RECEIPT_KEY``.
+``received_at`` is written in UTC ISO 8601 with microseconds, so the same instant always
+gives the same text whatever time zone the caller holds it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+
+def canonical_json(value) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def content_digest(snapshot: dict) -> str:
+    return hashlib.sha256(canonical_json(snapshot)).hexdigest()
+
+
+def iso_utc(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def receipt_message(public_id, version: int, received_at: datetime, digest: str) -> bytes:
+    return f"{public_id}|{int(version)}|{iso_utc(received_at)}|{digest}".encode()
+
+
+def sign_receipt(public_id, version: int, received_at: datetime, digest: str, *, key: str | None = None) -> str:
+    secret = (key if key is not None else settings.DURE_RECEIPT_KEY).encode()
+    return hmac.new(secret, receipt_message(public_id, version, received_at, digest), hashlib.sha256).hexdigest()
+
+
+def verify_receipt(public_id, version: int, received_at: datetime, digest: str, signature: str, *,
+                   key: str | None = None) -> bool:
+    """True when ``signature`` is Dure's signature over exactly these receipt fields."""
+    expected = sign_receipt(public_id, version, received_at, digest, key=key)
+    return hmac.compare_digest(expected, (signature or "").strip().lower())
+
+
+def verify_submission(submission) -> bool:
+    """The stored snapshot still has its digest, and the receipt signature matches."""
+    return submission.content_digest == content_digest(submission.snapshot) and verify_receipt(
+        submission.proposal.public_id, submission.version, submission.received_at,
+        submission.content_digest, submission.receipt_signature,
+    )
