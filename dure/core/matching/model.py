@@ -1,0 +1,243 @@
+"""AffinityModel: how well does each profile know what each query is about."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from dure.core.matching.backends import DEFAULT_BACKEND, EmbeddingBackend, get_backend
+from dure.core.matching.cache import CachedBackend
+from dure.core.matching.lexical import TfidfIndex, tokenize
+from dure.core.matching.topk import block_bounds, build_layout, score_block, work_similarities
+from dure.core.matching.types import (
+    AffinityResult,
+    Explanation,
+    MatchingInputError,
+    Profile,
+    Query,
+    WorkEvidence,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ThinProfileWarning(UserWarning):
+    """A profile has too few usable works to be matched reliably."""
+
+
+def truncate_words(text: str, max_words: int) -> str:
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[:max_words])
+
+
+class AffinityModel:
+    """Multilingual expertise affinity: neural embedding + Korean-aware TF-IDF.
+
+    A query's similarity to a work mixes the embedding cosine with the lexical
+    cosine (``lexical_weight``). A profile's score is the recency-weighted mean over
+    its ``top_works`` best-matching works (half-life ``recency_half_life_years``
+    counted back from ``reference_year``, default the newest work's year; undated
+    works weigh 1). Works with no text are skipped; profiles left with no usable
+    work are not scored and, like those with fewer than ``min_works``, are named in
+    ``warnings_``.
+    """
+
+    def __init__(self, backend: str | EmbeddingBackend = DEFAULT_BACKEND, lexical_weight: float = 0.3,
+                 recency_half_life_years: float | None = 8.0, top_works: int = 3, min_works: int = 2,
+                 max_words: int = 48, reference_year: int | None = None, cache_dir: str | Path | None = None,
+                 block_size: int = 256) -> None:
+        if not 0.0 <= lexical_weight <= 1.0:
+            raise MatchingInputError(f"lexical_weight must be within [0, 1], got {lexical_weight}")
+        if recency_half_life_years is not None and recency_half_life_years <= 0:
+            raise MatchingInputError("recency_half_life_years must be positive, or None to ignore recency")
+        if top_works < 1 or min_works < 0 or max_words < 1 or block_size < 1:
+            raise MatchingInputError("top_works, max_words and block_size must be >= 1 and min_works >= 0")
+        self.backend = backend
+        self.lexical_weight = lexical_weight
+        self.recency_half_life_years = recency_half_life_years
+        self.top_works = top_works
+        self.min_works = min_works
+        self.max_words = max_words
+        self.reference_year = reference_year
+        self.cache_dir = cache_dir
+        self.block_size = block_size
+
+    # -- fitting -----------------------------------------------------------------------
+    def _resolve_backend(self) -> EmbeddingBackend:
+        b = get_backend(self.backend) if isinstance(self.backend, str) else self.backend
+        if self.lexical_weight >= 1.0:
+            return b
+        return CachedBackend(b, self.cache_dir) if self.cache_dir is not None else b
+
+    def fit(self, profiles: Sequence[Profile], progress: Callable[[int], None] | None = None) -> AffinityModel:
+        profiles = tuple(profiles)
+        if not profiles:
+            raise MatchingInputError("fit needs at least one profile")
+        seen: set[str] = set()
+        for p in profiles:
+            if not isinstance(p, Profile):
+                raise MatchingInputError(f"fit expects Profile objects, got {type(p).__name__}")
+            if p.id in seen:
+                raise MatchingInputError(f"profile id {p.id!r} appears twice")
+            seen.add(p.id)
+        self.warnings_: list[str] = []
+        works, owner = [], []
+        for pi, p in enumerate(profiles):
+            usable = [w for w in p.works if w.text.strip()]
+            for w in usable:
+                works.append(w)
+                owner.append(pi)
+            if len(usable) < max(self.min_works, 1):
+                self._warn(f"profile {p.id!r} is thin: {len(usable)} usable work(s) of {len(p.works)}"
+                           + ("; it cannot be matched" if not usable else ""))
+        if not works:
+            raise MatchingInputError("no profile has a work with a title or abstract; nothing to match against")
+        self.profiles_ = profiles
+        self.profile_ids_ = tuple(p.id for p in profiles)
+        self.works_ = tuple(works)
+        self.work_profile_ = np.asarray(owner, dtype=np.int64)
+        self.layout_ = build_layout(self.work_profile_, len(profiles))
+        self.work_weight_ = self._recency(works)
+        self.backend_ = self._resolve_backend()
+        texts = [w.text for w in works]
+        if self.lexical_weight < 1.0:
+            self.work_dense_ = self._embed(texts, "passage", progress)
+        else:
+            self.work_dense_ = np.zeros((len(works), 1), dtype=np.float32)
+        self.lexical_ = TfidfIndex().fit(texts) if self.lexical_weight > 0 else None
+        self.work_lex_ = self.lexical_.matrix_ if self.lexical_ is not None else None
+        return self
+
+    def _warn(self, message: str) -> None:
+        self.warnings_.append(message)
+        logger.warning(message)
+        warnings.warn(message, ThinProfileWarning, stacklevel=3)
+
+    def _recency(self, works) -> np.ndarray:
+        weights = np.ones(len(works), dtype=np.float32)
+        if self.recency_half_life_years is None:
+            return weights
+        years = [w.year for w in works if w.year is not None]
+        ref = self.reference_year if self.reference_year is not None else (max(years) if years else None)
+        self.reference_year_ = ref
+        if ref is None:
+            return weights
+        for i, w in enumerate(works):
+            if w.year is not None:
+                weights[i] = 0.5 ** (max(0, ref - w.year) / self.recency_half_life_years)
+        return weights
+
+    def _embed(self, texts: list[str], kind: str, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        cut = [truncate_words(t, self.max_words) for t in texts]
+        step = 256
+        parts = []
+        for lo, hi in block_bounds(len(cut), step):
+            parts.append(np.asarray(self.backend_.embed(cut[lo:hi], kind=kind), dtype=np.float32))
+            if progress is not None:
+                progress(hi - lo)
+        return np.concatenate(parts) if parts else np.zeros((0, self.backend_.dim), np.float32)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "works_"):
+            raise MatchingInputError("call fit(profiles) before score/explain")
+
+    # -- scoring -----------------------------------------------------------------------
+    def transform_queries(self, queries: Sequence[Query],
+                          progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, sp.csr_matrix | None]:
+        """Embedding and lexical vectors of the queries."""
+        self._check_fitted()
+        for q in queries:
+            if not isinstance(q, Query):
+                raise MatchingInputError(f"score expects Query objects, got {type(q).__name__}")
+        texts = [q.text for q in queries]
+        if self.lexical_weight < 1.0:
+            dense = self._embed(texts, "query", progress)
+        else:
+            dense = np.zeros((len(texts), 1), dtype=np.float32)
+        lex = self.lexical_.transform(texts) if self.lexical_ is not None else None
+        return dense, lex
+
+    def score(self, queries: Sequence[Query], top_k: int = 100, executor: str = "local", client=None,
+              progress: Callable[[int], None] | None = None) -> AffinityResult:
+        """The ``top_k`` best profiles for every query.
+
+        ``executor="dask"`` scores query blocks on a dask.distributed ``client``; the
+        blocks and their arithmetic are the same as locally, so the results are equal.
+        """
+        self._check_fitted()
+        queries = tuple(queries)
+        if top_k < 1:
+            raise MatchingInputError(f"top_k must be >= 1, got {top_k}")
+        ids = [q.id for q in queries]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise MatchingInputError(f"query id {dup!r} appears twice")
+        dense, lex = self.transform_queries(queries, progress)
+        blocks = block_bounds(len(queries), self.block_size)
+        args = (self.work_dense_, self.work_lex_, self.work_weight_, self.layout_,
+                self.lexical_weight, self.top_works, top_k)
+        if executor == "local":
+            parts = [score_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, *args)
+                     for lo, hi in blocks]
+        elif executor == "dask":
+            parts = self._score_dask(client, dense, lex, blocks, args)
+        else:
+            raise MatchingInputError(f"executor must be 'local' or 'dask', got {executor!r}")
+        k = top_k
+        idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int64)
+        val = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, k), np.float32)
+        return AffinityResult(query_ids=tuple(ids), profile_ids=self.profile_ids_, profile_index=idx, scores=val)
+
+    @staticmethod
+    def _score_dask(client, dense, lex, blocks, args):
+        if client is None:
+            raise MatchingInputError("executor='dask' needs a dask.distributed client (client=Client(...))")
+        shared = client.scatter(list(args[:4]), broadcast=True)
+        futures = [client.submit(score_block, dense[lo:hi], lex[lo:hi] if lex is not None else None,
+                                 *shared, *args[4:], pure=False)
+                   for lo, hi in blocks]
+        return client.gather(futures)
+
+    # -- explanation -------------------------------------------------------------------
+    def explain(self, query: Query, profile_id: str, n_terms: int = 10) -> Explanation:
+        """The works and shared terms that drove ``profile_id``'s score for ``query``."""
+        self._check_fitted()
+        try:
+            pi = self.profile_ids_.index(profile_id)
+        except ValueError:
+            raise MatchingInputError(f"unknown profile id {profile_id!r}") from None
+        widx = np.flatnonzero(self.work_profile_ == pi)
+        if len(widx) == 0:
+            return Explanation(query_id=query.id, profile_id=profile_id, score=float("nan"), works=())
+        dense, lex = self.transform_queries([query])
+        w_lex = self.work_lex_[widx] if self.work_lex_ is not None else None
+        dsim = (dense @ self.work_dense_[widx].T)[0]
+        lsim = (lex @ w_lex.T).toarray()[0] if lex is not None else np.zeros(len(widx), np.float32)
+        sim = work_similarities(dense, self.work_dense_[widx], self.lexical_weight, lex, w_lex)[0]
+        order = np.lexsort((widx, -sim))
+        used = set(order[:self.top_works].tolist())
+        wts = self.work_weight_[widx]
+        sel = np.array(sorted(used))
+        score = float((sim[sel] * wts[sel]).sum() / wts[sel].sum()) if wts[sel].sum() > 0 else float("nan")
+        evidence = tuple(
+            WorkEvidence(work_id=self.works_[widx[j]].id, title=self.works_[widx[j]].title,
+                         year=self.works_[widx[j]].year, similarity=float(sim[j]),
+                         dense_similarity=float(dsim[j]) if self.lexical_weight < 1 else 0.0,
+                         lexical_similarity=float(lsim[j]), recency_weight=float(wts[j]),
+                         used_in_score=j in used)
+            for j in order)
+        terms: tuple[tuple[str, float], ...] = ()
+        if lex is not None and len(sel):
+            contrib = np.asarray(w_lex[sel].multiply(lex).sum(axis=0)).ravel()
+            top = np.argsort(-contrib, kind="stable")[:n_terms]
+            terms = tuple((str(self.lexical_.terms_[t]), float(contrib[t])) for t in top if contrib[t] > 0)
+        if not terms:
+            # cross-language matches share no index terms: name the query's own terms instead
+            qterms = list(dict.fromkeys(tokenize(query.text)))[:n_terms]
+            terms = tuple((t, 0.0) for t in qterms)
+        return Explanation(query_id=query.id, profile_id=profile_id, score=score, works=evidence, terms=terms)
