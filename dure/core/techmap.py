@@ -1,0 +1,420 @@
+"""Technology map: where capability stands, by organisation and country, from evidence.
+
+Evidence items are publications (OpenAlex), patents (PatentsView) and projects, each with
+its organisations and their countries, year, citations and a field. A technology is a set
+of OpenAlex topic ids, keywords and CPC prefixes. For each technology the map gives, per
+organisation and per country:
+
+* volume: number of evidence items (an item counts once for each organisation on it);
+* impact: mean field-normalised citation score, each item's citations divided by the mean
+  citations of all supplied items of the same kind, field and year (1.0 = field average);
+* strength: volume x impact, the total field-normalised citations, used for ranking;
+* growth: items in the last ``recent_years`` years over the ``recent_years`` before
+  (with one added to both counts so a new entrant does not divide by zero).
+
+The global frontier (best organisations anywhere) is shown next to the best domestic
+ones, and :class:`CooperationNeed` explains whether international cooperation is needed.
+Experts may overrule it; the indicator only states the evidence and the rule applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dure.core.importers.openalex import OpenAlexWork
+from dure.core.importers.patentsview import PatentRecord
+
+# -- taxonomy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenAlexTopic:
+    id: str
+    name: str
+    description: str
+    works_count: int
+    subfield_id: str
+    subfield_name: str
+    field_id: str
+    field_name: str
+    domain_id: str
+    domain_name: str
+
+
+class TechMapError(ValueError):
+    """Inconsistent technology definitions or evidence."""
+
+
+def short_topic_id(value: str) -> str:
+    """``https://openalex.org/T10299`` or ``T10299`` -> ``T10299``."""
+    return value.strip().rstrip("/").rsplit("/", 1)[-1].upper()
+
+
+def load_openalex_topics(directory: str | os.PathLike[str]) -> dict[str, OpenAlexTopic]:
+    """Read the OpenAlex topic table (topic -> subfield -> field -> domain) by topic id."""
+    d = Path(directory)
+    files = sorted(d.glob("openalex_topics*.csv")) if d.is_dir() else []
+    if not files:
+        raise TechMapError(f"{d}: no openalex_topics*.csv found; give the folder of the topic taxonomy")
+    needed = ("topic_id", "topic_name", "subfield_id", "subfield_name", "field_id", "field_name",
+              "domain_id", "domain_name")
+    topics: dict[str, OpenAlexTopic] = {}
+    with open(files[-1], newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in needed if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TechMapError(f"{files[-1]}: missing column(s) {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            if not row["topic_id"]:
+                raise TechMapError(f"{files[-1]}, line {line}, column topic_id: empty")
+            tid = short_topic_id(row["topic_id"])
+            topics[tid] = OpenAlexTopic(
+                id=tid, name=row["topic_name"], description=row.get("description", ""),
+                works_count=int(row.get("works_count") or 0),
+                subfield_id=row["subfield_id"], subfield_name=row["subfield_name"],
+                field_id=row["field_id"], field_name=row["field_name"],
+                domain_id=row["domain_id"], domain_name=row["domain_name"])
+    return topics
+
+
+def find_topics(topics: dict[str, OpenAlexTopic], keywords: Sequence[str], limit: int = 20) -> list[OpenAlexTopic]:
+    """Topics whose name or description mentions any keyword, most keywords then largest first."""
+    words = [k.lower() for k in keywords if k.strip()]
+    scored = []
+    for t in topics.values():
+        name, desc = t.name.lower(), t.description.lower()
+        hits = sum(2 * (w in name) + (w in desc) for w in words)
+        if hits:
+            scored.append((-hits, -t.works_count, t.id, t))
+    return [t for *_, t in sorted(scored)[:limit]]
+
+
+# -- evidence ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    """An organisation on an evidence item: id (a ROR id when known), name, country."""
+
+    id: str
+    name: str
+    country_code: str
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    id: str
+    kind: str  # "work", "patent" or "project"
+    year: int | None
+    citations: int
+    field: str
+    topics: tuple[str, ...]
+    text: str
+    organisations: tuple[OrgRef, ...]
+    codes: tuple[str, ...] = ()  # CPC groups, programme codes
+
+
+def evidence_from_work(work: OpenAlexWork, topics: dict[str, OpenAlexTopic] | None = None) -> EvidenceItem:
+    """One work as evidence; organisations are its institutions with ROR ids (else OpenAlex ids)."""
+    orgs: dict[str, OrgRef] = {}
+    for a in work.authorships:
+        for inst in a.institutions:
+            oid = inst.ror_id or inst.openalex_id
+            if oid and oid not in orgs:
+                orgs[oid] = OrgRef(oid, inst.name, inst.country_code)
+    topic_ids = tuple(short_topic_id(t.id) for t in work.topics)
+    primary = short_topic_id(work.primary_topic_id) if work.primary_topic_id else (topic_ids[0] if topic_ids else "")
+    if topics and primary in topics:
+        fld = "field:" + topics[primary].field_name
+    else:
+        level0 = [c for c in work.concepts if c.id]  # older records: top concept as the field
+        fld = "concept:" + level0[0].name if level0 else "unknown"
+    return EvidenceItem(id=work.id, kind="work", year=work.year, citations=work.cited_by_count,
+                        field=fld, topics=topic_ids,
+                        text=" ".join([work.title, work.abstract, *(c.name for c in work.concepts)]),
+                        organisations=tuple(orgs.values()))
+
+
+def evidence_from_patent(patent: PatentRecord,
+                         resolve: Callable[[str], OrgRef | None] | None = None) -> EvidenceItem:
+    """One patent as evidence; assignees become organisations (``resolve`` may map them to ROR)."""
+    orgs: dict[str, OrgRef] = {}
+    for a in patent.assignees:
+        ref = resolve(a.name) if resolve else None
+        ref = ref or OrgRef("patentsview:" + a.assignee_id, a.name, "")
+        orgs.setdefault(ref.id, ref)
+    sub = patent.cpc_subclasses
+    return EvidenceItem(id="patent:" + patent.patent_id, kind="patent", year=patent.year, citations=0,
+                        field="cpc:" + (sub[0] if sub else "unknown"), topics=(),
+                        text=f"{patent.title} {patent.abstract}", organisations=tuple(orgs.values()),
+                        codes=patent.cpc_groups)
+
+
+@dataclass(frozen=True)
+class Technology:
+    """A technology as the programme defines it; an item belongs if any criterion matches."""
+
+    code: str
+    name: str
+    topic_ids: frozenset[str] = frozenset()
+    keywords: tuple[str, ...] = ()
+    cpc_prefixes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (self.topic_ids or self.keywords or self.cpc_prefixes):
+            raise TechMapError(f"technology {self.code}: give topic ids, keywords or CPC prefixes")
+        object.__setattr__(self, "topic_ids", frozenset(short_topic_id(t) for t in self.topic_ids))
+
+    def matches(self, item: EvidenceItem) -> bool:
+        if self.topic_ids and self.topic_ids.intersection(item.topics):
+            return True
+        if self.cpc_prefixes and any(c.startswith(self.cpc_prefixes) for c in item.codes):
+            return True
+        if self.keywords:
+            text = item.text.lower()
+            return any(_keyword_in(k.lower(), text) for k in self.keywords)
+        return False
+
+
+def _keyword_in(keyword: str, text: str) -> bool:
+    if re.search(r"[가-힣]", keyword):
+        return keyword in text
+    return re.search(r"\b" + re.escape(keyword) + r"\b", text) is not None
+
+
+# -- indicators -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapabilityIndicator:
+    """Indicators for one organisation or country within one technology."""
+
+    id: str
+    name: str
+    country_code: str
+    volume: int
+    works: int
+    patents: int
+    impact: float
+    strength: float
+    recent: int
+    previous: int
+    growth: float
+    top_evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CooperationNeed:
+    level: str  # "needed", "useful" or "not_needed"
+    gap: float
+    reasons: list[str]
+    best_foreign: list[CapabilityIndicator]
+    best_domestic: list[CapabilityIndicator]
+
+
+@dataclass(frozen=True)
+class TechnologyProfile:
+    technology: Technology
+    evidence_count: int
+    organisations: list[CapabilityIndicator]
+    countries: list[CapabilityIndicator]
+    frontier: list[CapabilityIndicator]
+    best_domestic: list[CapabilityIndicator]
+    cooperation: CooperationNeed = field(repr=False)
+
+
+class TechnologyMap:
+    """Computes :class:`TechnologyProfile` for each technology from evidence items.
+
+    Parameters
+    ----------
+    domestic_country : ISO code of the programme's country.
+    current_year : last year of the growth window (default: latest year in the evidence).
+    recent_years : width of each growth window.
+    top_n : organisations listed in the frontier and the best domestic lists.
+    needed_gap, useful_gap : gap at or above which cooperation is needed / useful.
+    min_evidence : below this many items the indicator says the evidence is thin.
+    """
+
+    def __init__(self, *, domestic_country: str = "KR", current_year: int | None = None,
+                 recent_years: int = 3, top_n: int = 5, needed_gap: float = 0.5,
+                 useful_gap: float = 0.2, min_evidence: int = 10) -> None:
+        if not 0 <= useful_gap <= needed_gap <= 1:
+            raise TechMapError("need 0 <= useful_gap <= needed_gap <= 1")
+        self.domestic_country = domestic_country.upper()
+        self.current_year = current_year
+        self.recent_years = recent_years
+        self.top_n = top_n
+        self.needed_gap = needed_gap
+        self.useful_gap = useful_gap
+        self.min_evidence = min_evidence
+
+    def fit(self, items: Iterable[EvidenceItem], technologies: Sequence[Technology]) -> TechnologyMap:
+        codes = [t.code for t in technologies]
+        if len(set(codes)) != len(codes):
+            raise TechMapError("technology codes must be unique")
+        self.items_ = list(items)
+        baseline: dict[tuple[str, str, int | None], list[int]] = defaultdict(list)
+        for it in self.items_:
+            baseline[(it.kind, it.field, it.year)].append(it.citations)
+        self.field_means_ = {k: float(np.mean(v)) for k, v in baseline.items()}
+        years = [it.year for it in self.items_ if it.year is not None]
+        self.current_year_ = self.current_year or (max(years) if years else 0)
+        self.technologies_ = list(technologies)
+        self.profiles_ = {t.code: self._profile(t) for t in technologies}
+        return self
+
+    def normalised_citations(self, item: EvidenceItem) -> float:
+        mean = self.field_means_.get((item.kind, item.field, item.year), 0.0)
+        return item.citations / mean if mean > 0 else 0.0
+
+    def profile(self, code: str) -> TechnologyProfile:
+        if not hasattr(self, "profiles_"):
+            raise TechMapError("call fit(items, technologies) first")
+        if code not in self.profiles_:
+            raise TechMapError(f"unknown technology code {code!r}; known: {', '.join(self.profiles_)}")
+        return self.profiles_[code]
+
+    def _indicators(self, groups: dict[str, list[EvidenceItem]], names: dict[str, tuple[str, str]]) -> list[CapabilityIndicator]:
+        y = self.current_year_
+        out = []
+        for gid, its in groups.items():
+            ncs = [self.normalised_citations(i) for i in its]
+            recent = sum(1 for i in its if i.year is not None and y - self.recent_years < i.year <= y)
+            prev = sum(1 for i in its if i.year is not None
+                       and y - 2 * self.recent_years < i.year <= y - self.recent_years)
+            ranked = sorted(zip(ncs, [i.id for i in its], strict=True), key=lambda t: (-t[0], t[1]))
+            name, cc = names[gid]
+            out.append(CapabilityIndicator(
+                id=gid, name=name, country_code=cc, volume=len(its),
+                works=sum(i.kind == "work" for i in its), patents=sum(i.kind == "patent" for i in its),
+                impact=float(np.mean(ncs)) if ncs else 0.0, strength=float(np.sum(ncs)) + 0.0,
+                recent=recent, previous=prev, growth=(recent + 1) / (prev + 1),
+                top_evidence=tuple(i for _, i in ranked[:5])))
+        # ties in strength (e.g. patents without citations) fall back to volume
+        return sorted(out, key=lambda c: (-c.strength, -c.volume, c.id))
+
+    def _profile(self, tech: Technology) -> TechnologyProfile:
+        matched = [it for it in self.items_ if tech.matches(it)]
+        by_org: dict[str, list[EvidenceItem]] = defaultdict(list)
+        by_country: dict[str, list[EvidenceItem]] = defaultdict(list)
+        names: dict[str, tuple[str, str]] = {}
+        for it in matched:
+            countries = set()
+            for org in it.organisations:
+                by_org[org.id].append(it)
+                names.setdefault(org.id, (org.name, org.country_code))
+                if org.country_code:
+                    countries.add(org.country_code)
+            for cc in countries:
+                by_country[cc].append(it)
+                names.setdefault("country:" + cc, (cc, cc))
+        orgs = self._indicators(by_org, names)
+        countries_ind = self._indicators({"country:" + k: v for k, v in by_country.items()}, names)
+        domestic = [o for o in orgs if o.country_code == self.domestic_country]
+        foreign = [o for o in orgs if o.country_code and o.country_code != self.domestic_country]
+        need = self._cooperation(tech, len(matched), domestic, foreign, countries_ind)
+        return TechnologyProfile(technology=tech, evidence_count=len(matched), organisations=orgs,
+                                 countries=countries_ind, frontier=orgs[: self.top_n],
+                                 best_domestic=domestic[: self.top_n], cooperation=need)
+
+    def _cooperation(self, tech: Technology, n: int, domestic: list[CapabilityIndicator],
+                     foreign: list[CapabilityIndicator], countries: list[CapabilityIndicator]) -> CooperationNeed:
+        best_f, best_d = foreign[: self.top_n], domestic[: self.top_n]
+        reasons: list[str] = []
+        if n < self.min_evidence:
+            reasons.append(f"evidence is thin: {n} items match {tech.name} (fewer than {self.min_evidence}); "
+                           "an expert should confirm")
+        if not foreign:
+            reasons.append("no foreign organisation has evidence in this technology")
+            return CooperationNeed("not_needed", 0.0, reasons, best_f, best_d)
+
+        def strength(c: CapabilityIndicator) -> float:  # patents carry no citations here
+            return c.strength if c.strength > 0 else 0.1 * c.volume
+
+        f = best_f[0]
+        if not domestic:
+            reasons.append(f"no {self.domestic_country} organisation has evidence; the frontier is "
+                           f"{f.name} ({f.country_code}) with {f.volume} items")
+            return CooperationNeed("needed", 1.0, reasons, best_f, best_d)
+        d = best_d[0]
+        gap = max(0.0, 1.0 - strength(d) / strength(f)) if strength(f) > 0 else 0.0
+        reasons.append(f"best foreign: {f.name} ({f.country_code}), {f.volume} items, impact "
+                       f"{f.impact:.2f}x field average; best domestic: {d.name}, {d.volume} items, "
+                       f"impact {d.impact:.2f}x")
+        reasons.append(f"domestic strength is {100 * (1 - gap):.0f}% of the best foreign (gap {gap:.2f})")
+        level = "needed" if gap >= self.needed_gap else "useful" if gap >= self.useful_gap else "not_needed"
+        dom_c = next((c for c in countries if c.country_code == self.domestic_country), None)
+        top_c = next((c for c in countries if c.country_code != self.domestic_country), None)
+        if dom_c and top_c and top_c.growth > 1.25 * dom_c.growth and level == "not_needed":
+            level = "useful"
+            reasons.append(f"{top_c.country_code} grows faster ({top_c.growth:.2f}x) than "
+                           f"{self.domestic_country} ({dom_c.growth:.2f}x) over the last {self.recent_years} years")
+        rule = {"needed": f"gap >= {self.needed_gap}", "useful": f"gap >= {self.useful_gap}",
+                "not_needed": f"gap < {self.useful_gap}"}[level]
+        reasons.append(f"rule applied: {level} ({rule})")
+        return CooperationNeed(level, gap, reasons, best_f, best_d)
+
+
+# -- overlap across institutes ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverlapMatrix:
+    """Items per (organisation, technology); who shares a technology and what nobody covers."""
+
+    organisation_ids: list[str]
+    organisation_names: list[str]
+    technology_codes: list[str]
+    counts: NDArray[np.int64]
+    shared: dict[str, list[str]]
+    uncovered: list[str]
+
+
+def overlap_matrix(items: Iterable[EvidenceItem], technologies: Sequence[Technology], *,
+                   organisation_ids: Sequence[str] | None = None, country_code: str | None = None,
+                   min_items: int = 1) -> OverlapMatrix:
+    """Count each organisation's items per technology.
+
+    Restrict to ``organisation_ids`` (e.g. the government research institutes) or to
+    ``country_code``. An organisation covers a technology with at least ``min_items``
+    items; ``shared`` lists technologies covered by two or more, ``uncovered`` those
+    covered by none.
+    """
+    wanted = list(dict.fromkeys(organisation_ids)) if organisation_ids is not None else None
+    codes = [t.code for t in technologies]
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    names: dict[str, str] = {}
+    for it in items:
+        techs = [t.code for t in technologies if t.matches(it)]
+        if not techs:
+            continue
+        for org in it.organisations:
+            if wanted is not None and org.id not in wanted:
+                continue
+            if country_code and org.country_code != country_code:
+                continue
+            names.setdefault(org.id, org.name)
+            for c in techs:
+                counts[(org.id, c)] += 1
+    org_ids = wanted if wanted is not None else sorted(names)
+    matrix = np.zeros((len(org_ids), len(codes)), dtype=np.int64)
+    row = {o: i for i, o in enumerate(org_ids)}
+    col = {c: j for j, c in enumerate(codes)}
+    for (o, c), n in counts.items():
+        matrix[row[o], col[c]] = n
+    covered = matrix >= min_items
+    shared = {codes[j]: [org_ids[i] for i in np.flatnonzero(covered[:, j])]
+              for j in range(len(codes)) if covered[:, j].sum() >= 2}
+    uncovered = [codes[j] for j in range(len(codes)) if not covered[:, j].any()]
+    return OverlapMatrix(organisation_ids=list(org_ids), organisation_names=[names.get(o, o) for o in org_ids],
+                         technology_codes=codes, counts=matrix, shared=shared, uncovered=uncovered)
