@@ -24,26 +24,27 @@ from dure.core.assignment.network import eligible_pairs
 @st.composite
 def problems(draw, with_kinds=True):
     n_p = draw(st.integers(1, 6))
-    n_r = draw(st.integers(2, 9))
-    n_org = draw(st.integers(1, 5))
+    n_r = draw(st.integers(3, 10))
+    n_org = draw(st.integers(2, 8))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
-    density = draw(st.floats(0.3, 1.0))
+    density = draw(st.floats(0.5, 1.0))
     mask = rng.random((n_p, n_r)) < density
     pp, pr = np.nonzero(mask)
     org = rng.integers(0, n_org, n_r)
     org_kind = rng.integers(0, 3, n_org)
-    conflicts = np.argwhere(rng.random((n_p, n_r)) < 0.15)
+    conflicts = np.argwhere(rng.random((n_p, n_r)) < 0.1)
     kind_min = np.zeros((n_p, 3), np.int64)
     required = rng.integers(0, 4, n_p)
     if with_kinds:
-        wants = (rng.random(n_p) < 0.4) & (required > 0)
+        wants = (rng.random(n_p) < 0.3) & (required > 0)
         kind_min[wants, 2] = 1
+    org_kind[: max(1, n_org // 3)] = 2  # some industry organisations
     return AssignmentProblem(
         proposal_ids=tuple(f"P{i}" for i in range(n_p)),
         reviewer_ids=tuple(f"R{i}" for i in range(n_r)),
         pair_proposal=pp, pair_reviewer=pr, pair_score=np.round(rng.random(len(pp)), 3),
-        required=required, max_load=rng.integers(0, 4, n_r),
+        required=required, max_load=rng.integers(1, 5, n_r),
         reviewer_organisation=org, reviewer_kind=org_kind[org],
         proposal_organisation=rng.integers(0, n_org + 2, n_p),
         kind_min=kind_min, conflicts=conflicts)
@@ -100,7 +101,7 @@ def assert_hard_rules(problem: AssignmentProblem, pairs: np.ndarray) -> None:
     assert np.all(industry >= problem.kind_min[:, 2])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_optimal_is_valid_and_matches_integer_programming(problem):
     best = exact_optimum(problem)

@@ -154,11 +154,18 @@ def _probability_cap_diagnosis(problem: AssignmentProblem, q: float, base: Diagn
     pairs, _, pinned = eligible_pairs(problem)
     free = np.bincount(pairs[~pinned, 0], minlength=problem.n_proposals)
     pins = np.bincount(pairs[pinned, 0], minlength=problem.n_proposals)
-    short = np.flatnonzero(pins + free * q < problem.required)
+    # each organisation gives a proposal at most one reviewer: min(1, q * its candidates)
+    n_org = int(problem.reviewer_organisation.max(initial=0)) + 1
+    po, per_org = np.unique(pairs[:, 0] * n_org + problem.reviewer_organisation[pairs[:, 1]],
+                            return_counts=True)
+    reach = np.bincount(po // n_org, weights=np.minimum(1.0, q * per_org), minlength=problem.n_proposals)
+    reach = np.maximum(reach, pins)
+    short = np.flatnonzero(reach < problem.required - 1e-9)
     shortfalls = [
         ProposalShortfall(problem.proposal_ids[p], int(problem.required[p]), int(free[p] + pins[p]),
-                          -1, f"needs {problem.required[p]} reviewers but {free[p]} candidates "
-                          f"at probability <= {q:g} give only {free[p] * q:g} in expectation")
+                          -1, f"needs {problem.required[p]} reviewers but its {free[p] + pins[p]} "
+                          f"candidates at probability <= {q:g} (one per organisation) give only "
+                          f"{reach[p]:.3g} in expectation")
         for p in short]
     kinds = problem.reviewer_kind[pairs[:, 1]]
     for k, kind_name in enumerate(REVIEWER_KINDS):
