@@ -16,6 +16,8 @@ class OutcomeReport(models.Model):
     revenue_krw = models.BigIntegerField(default=0)
     jobs = models.PositiveIntegerField(default=0)
     note = models.TextField(blank=True)
+    # Plausibility warnings raised when the report was last submitted (checked, not refused).
+    plausibility_flags = models.JSONField(default=list, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now=True)
     is_sample = models.BooleanField(default=False)

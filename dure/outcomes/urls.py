@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dure.outcomes import views
+
+urlpatterns = [
+    path("dashboard/", views.manager_dashboard, name="manager-dashboard"),
+    path("dashboard.xlsx", views.manager_dashboard_xlsx, name="manager-dashboard-xlsx"),
+    path("agreements/<int:agreement_id>/", views.outcome_report, name="outcome-report"),
+]
