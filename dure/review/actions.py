@@ -312,6 +312,16 @@ def weighted_overall(criteria: list[Criterion], scores: dict[int, Decimal]) -> f
     return sum(c.weight * float(scores[c.pk]) / c.max_score * 10 for c in criteria) / total_weight
 
 
+def _decimal(value) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        result = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return result if result.is_finite() else None
+
+
 def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput) -> Review:
     """Create or update the reviewer's review; every save is a new revision."""
     stage = assignment.stage
@@ -322,7 +332,7 @@ def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput)
     criteria = list(stage.criteria.order_by("order"))
     problems: dict[str, list[str]] = {}
     for c in criteria:
-        value = data.scores.get(c.pk)
+        value = _decimal(data.scores.get(c.pk))
         field = f"criterion_{c.pk}"
         if value is None:
             problems.setdefault(field, []).append(f"Score '{c.name_en}'.")
@@ -337,6 +347,7 @@ def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput)
         problems.setdefault("comment_to_applicant", []).append("Write a comment for the applicant.")
     if problems:
         raise ActionError(problems)
+    scores = {c.pk: _decimal(data.scores[c.pk]) for c in criteria}
     with transaction.atomic():
         code = _pseudonym(stage, reviewer).code
         review, created = Review.objects.select_for_update().get_or_create(
@@ -347,13 +358,13 @@ def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput)
         review.comment_to_applicant = data.comment_to_applicant.strip()
         review.question_to_applicant = data.question_to_applicant.strip()
         review.is_submitted = data.submit
-        review.overall = weighted_overall(criteria, data.scores) if criteria else None
+        review.overall = weighted_overall(criteria, scores) if criteria else None
         review.save()
         for c in criteria:
-            CriterionScore.objects.update_or_create(review=review, criterion=c, defaults={"score": data.scores[c.pk]})
+            CriterionScore.objects.update_or_create(review=review, criterion=c, defaults={"score": scores[c.pk]})
         record(None, "review.saved", review, sensitive=True, pseudonym=code, proposal=assignment.proposal_id,
                stage=stage.kind, revision=review.revision, submitted=data.submit,
-               scores={str(k): str(v) for k, v in data.scores.items()})
+               scores={str(k): str(v) for k, v in scores.items()})
     return review
 
 
