@@ -215,11 +215,11 @@ class AffiliationMatcher:
             scores[idx] = 1.0
         part_set = set(toks)
         part_weight = self._weight(part_set)
-        votes: Counter[int] = Counter()
+        votes: dict[int, float] = defaultdict(float)
         for t in part_set:
             for idx in self.postings_.get(t, ()):
                 votes[idx] += self.idf_[t]
-        for idx, _ in votes.most_common(self.max_candidates):
+        for idx in sorted(votes, key=lambda i: (-votes[i], i))[: self.max_candidates]:
             if idx in scores:
                 continue
             name_toks = set(self.names_[idx][2])

@@ -418,3 +418,41 @@ def overlap_matrix(items: Iterable[EvidenceItem], technologies: Sequence[Technol
     uncovered = [codes[j] for j in range(len(codes)) if not covered[:, j].any()]
     return OverlapMatrix(organisation_ids=list(org_ids), organisation_names=[names.get(o, o) for o in org_ids],
                          technology_codes=codes, counts=matrix, shared=shared, uncovered=uncovered)
+
+
+# -- partner suggestions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerSuggestion:
+    organisation: CapabilityIndicator
+    domestic: bool
+    reason: str
+    evidence: tuple[str, ...]
+
+
+def suggest_partners(profile: TechnologyProfile, *, limit: int = 10,
+                     domestic_country: str = "KR") -> list[PartnerSuggestion]:
+    """Organisations to approach for a technology: domestic first, foreign where the gap says so.
+
+    Foreign organisations are listed when the cooperation need is ``needed`` or
+    ``useful``; each suggestion names the works (or patents) that justify it.
+    """
+    need = profile.cooperation
+    domestic = [o for o in profile.organisations if o.country_code == domestic_country]
+    foreign = [o for o in profile.organisations if o.country_code and o.country_code != domestic_country]
+    out: list[PartnerSuggestion] = []
+    for rank, o in enumerate(domestic, start=1):
+        out.append(PartnerSuggestion(o, True, f"domestic #{rank} in {profile.technology.name}: {o.volume} items, "
+                                     f"impact {o.impact:.2f}x field average", o.top_evidence))
+    if need.level != "not_needed":
+        for rank, o in enumerate(foreign, start=1):
+            out.append(PartnerSuggestion(o, False, f"foreign #{rank} ({o.country_code}); cooperation "
+                                         f"{need.level.replace('_', ' ')}, gap {need.gap:.2f}: {o.volume} items, "
+                                         f"impact {o.impact:.2f}x", o.top_evidence))
+    if need.level == "needed":  # interleave so the frontier is not hidden below a long domestic list
+        half = max(1, limit // 2)
+        dom = [s for s in out if s.domestic][:half]
+        fo = [s for s in out if not s.domestic][: limit - len(dom)]
+        return dom + fo
+    return out[:limit]

@@ -134,3 +134,15 @@ def test_gap_bounded_and_field_average_is_one(rows: list[tuple[OrgRef, int, int]
         by_cell.setdefault(it.year or 0, []).append(tmap.normalised_citations(it))
     for scores in by_cell.values():
         assert np.mean(scores) == pytest.approx(1.0) or max(scores) == 0.0
+
+
+def test_partner_suggestions_domestic_first_foreign_only_when_gap_says_so() -> None:
+    from dure.core.techmap import suggest_partners
+
+    lagging = TechnologyMap(current_year=2023, min_evidence=1).fit(quantum_world(1), [QUANTUM]).profile("QC")
+    ranked = suggest_partners(lagging, limit=4)
+    assert ranked[0].organisation.id == "kaist" and ranked[0].domestic
+    assert [s.organisation.id for s in ranked if not s.domestic] == ["mit", "eth"]
+    assert all(s.evidence for s in ranked)
+    leading = TechnologyMap(current_year=2023, min_evidence=1).fit(quantum_world(400), [QUANTUM]).profile("QC")
+    assert all(s.domestic for s in suggest_partners(leading))

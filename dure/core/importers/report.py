@@ -104,7 +104,7 @@ def open_text_lines(path: str | os.PathLike[str], *, progress: bool = False,
             raw = io.BufferedReader(_ProgressReader(raw, bar))
         with open(p, "rb") as probe:
             is_gzip = probe.read(2) == b"\x1f\x8b"
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if is_gzip else raw
+        stream: Any = gzip.GzipFile(fileobj=raw) if is_gzip else raw
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
         try:
             yield from enumerate(text, start=1)
