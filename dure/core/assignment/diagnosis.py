@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dure.core.assignment.keys import distinct
 from dure.core.assignment.network import (
     SINK,
     build_network,
@@ -83,7 +84,7 @@ def diagnose(problem: AssignmentProblem) -> Diagnosis:
     kind = problem.reviewer_kind[r_of]
     n_org = int(problem.reviewer_organisation.max(initial=0)) + 1
     candidates = np.bincount(p_of, minlength=n_p)
-    distinct_po = np.unique(p_of * n_org + org)
+    distinct_po = distinct(p_of * n_org + org)
     organisations = np.bincount(distinct_po // n_org, minlength=n_p)
     shortfalls: list[ProposalShortfall] = []
     binding: list[str] = []
@@ -100,7 +101,7 @@ def diagnose(problem: AssignmentProblem) -> Diagnosis:
         shortfalls.append(ProposalShortfall(pid, int(problem.required[p]), int(candidates[p]),
                                             int(organisations[p]), reason))
     for k, kind_name in enumerate(REVIEWER_KINDS):
-        kpk = np.unique(p_of[kind == k] * n_org + org[kind == k])
+        kpk = distinct(p_of[kind == k] * n_org + org[kind == k])
         kind_orgs = np.bincount(kpk // n_org, minlength=n_p)
         for p in np.flatnonzero(kind_orgs < problem.kind_min[:, k]):
             pid = problem.proposal_ids[p]
@@ -111,7 +112,7 @@ def diagnose(problem: AssignmentProblem) -> Diagnosis:
             suggestions.append(f"add {kind_name} candidates for {pid} or drop its {kind_name} minimum")
         need = int(problem.kind_min[:, k].sum())
         if need:
-            kind_reviewers = np.unique(r_of[kind == k])
+            kind_reviewers = distinct(r_of[kind == k])
             cap = int(problem.max_load[kind_reviewers].sum())
             if cap < need:
                 binding.append(f"{kind_name} reviewers can take {cap} assignments but the "
@@ -126,7 +127,7 @@ def diagnose(problem: AssignmentProblem) -> Diagnosis:
         binding.append(f"proposal {problem.proposal_ids[p]} has {pin_count[p]} pinned reviewers but needs only {problem.required[p]}")
         suggestions.append(f"unpin reviewers of {problem.proposal_ids[p]}")
 
-    used_reviewers = np.unique(r_of)
+    used_reviewers = distinct(r_of)
     capacity = int(problem.max_load[used_reviewers].sum())
     demand = int(problem.required.sum())
     if capacity < demand:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
+from dure.core.assignment.keys import group_keys, member
 from dure.core.assignment.problem import AssignmentProblem
 
 
@@ -59,13 +60,13 @@ def eligible_pairs(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray, 
     excluded = problem.excluded_mask()
     key = problem.pair_proposal * n_r + problem.pair_reviewer
     pin_key = problem.pinned[:, 0] * n_r + problem.pinned[:, 1]
-    bad_pins = np.isin(pin_key, key[excluded])
+    bad_pins = member(pin_key, key[excluded])
     if problem.proposal_organisation is not None and len(pin_key):
         bad_pins |= (problem.proposal_organisation[problem.pinned[:, 0]]
                      == problem.reviewer_organisation[problem.pinned[:, 1]])
     if len(problem.conflicts) or len(problem.forbidden):
         bad = np.concatenate([problem.conflicts, problem.forbidden])
-        bad_pins |= np.isin(pin_key, bad[:, 0] * n_r + bad[:, 1])
+        bad_pins |= member(pin_key, bad[:, 0] * n_r + bad[:, 1])
     if np.any(bad_pins):
         p, r = problem.pinned[np.argmax(bad_pins)]
         raise PinError(f"pinned pair ({problem.proposal_ids[p]}, {problem.reviewer_ids[r]}) is "
@@ -74,11 +75,11 @@ def eligible_pairs(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray, 
     keep = ~excluded
     pairs = np.stack([problem.pair_proposal[keep], problem.pair_reviewer[keep]], axis=1)
     scores = problem.pair_score[keep]
-    extra = problem.pinned[~np.isin(pin_key, key)]
+    extra = problem.pinned[~member(pin_key, key)]
     if len(extra):
         pairs = np.concatenate([pairs, extra])
         scores = np.concatenate([scores, np.zeros(len(extra))])
-    pinned = np.isin(pairs[:, 0] * n_r + pairs[:, 1], pin_key)
+    pinned = member(pairs[:, 0] * n_r + pairs[:, 1], pin_key)
     return pairs, scores, pinned
 
 
@@ -143,7 +144,7 @@ def build_network(problem: AssignmentProblem, *, unit: int = 1, pair_capacity: i
     n_org = int(problem.reviewer_organisation.max(initial=0)) + 1
     group_node0 = next_node
     group_key = parent * n_org + org_of
-    uniq, inverse, counts = np.unique(group_key, return_inverse=True, return_counts=True)
+    uniq, inverse, counts = group_keys(group_key)
     multi = counts >= 2
     group_node = np.full(len(uniq), -1, np.int64)
     group_node[multi] = next_node + np.arange(int(multi.sum()))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dure.core.assignment.keys import distinct, group_keys, member
+
 REVIEWER_KINDS = ("academic", "institute", "industry")
 KIND_INDEX = {k: i for i, k in enumerate(REVIEWER_KINDS)}
 
@@ -95,7 +97,7 @@ class AssignmentProblem:
         if len(pr) and (pr.min() < 0 or pr.max() >= n_r):
             raise ValueError("pair_reviewer holds a position outside reviewer_ids")
         key = pp * max(n_r, 1) + pr
-        if len(np.unique(key)) != len(key):
+        if len(distinct(key)) != len(key):
             raise ValueError("a (proposal, reviewer) candidate pair is listed twice; give each pair one score")
         put(self, "pair_proposal", pp)
         put(self, "pair_reviewer", pr)
@@ -148,7 +150,7 @@ class AssignmentProblem:
         n_r = max(self.n_reviewers, 1)
         key = self.pair_proposal * n_r + self.pair_reviewer
         bad = np.concatenate([self.conflicts, self.forbidden])
-        mask = np.isin(key, bad[:, 0] * n_r + bad[:, 1]) if len(bad) else np.zeros(len(key), bool)
+        mask = member(key, bad[:, 0] * n_r + bad[:, 1]) if len(bad) else np.zeros(len(key), bool)
         if self.proposal_organisation is not None:
             mask |= (self.reviewer_organisation[self.pair_reviewer]
                      == self.proposal_organisation[self.pair_proposal])
@@ -259,23 +261,23 @@ def validate_assignment(problem: AssignmentProblem, pairs: np.ndarray) -> list[V
     pid, rid = problem.proposal_ids, problem.reviewer_ids
     n_r = max(problem.n_reviewers, 1)
     key = pairs[:, 0] * n_r + pairs[:, 1]
-    uniq, counts = np.unique(key, return_counts=True)
+    uniq, _, counts = group_keys(key)
     for k in uniq[counts > 1]:
         out.append(Violation("duplicate_pair", "pair assigned more than once",
                              pid[k // n_r], rid[k % n_r]))
     cand_key = problem.pair_proposal * n_r + problem.pair_reviewer
     excluded = cand_key[problem.excluded_mask()]
     pinned_key = problem.pinned[:, 0] * n_r + problem.pinned[:, 1]
-    allowed = np.union1d(np.setdiff1d(cand_key, excluded), pinned_key)
-    for p, r in pairs[~np.isin(key, allowed)]:
-        if np.isin(p * n_r + r, excluded) or (
+    allowed = (member(key, cand_key) & ~member(key, excluded)) | member(key, pinned_key)
+    for p, r in pairs[~allowed]:
+        if member(np.array([p * n_r + r]), excluded)[0] or (
                 problem.proposal_organisation is not None
                 and problem.proposal_organisation[p] == problem.reviewer_organisation[r]):
             out.append(Violation("conflict", "conflicted, same-organisation or forbidden pair",
                                  pid[p], rid[r]))
         else:
             out.append(Violation("not_candidate", "pair has no score", pid[p], rid[r]))
-    for p, r in problem.pinned[~np.isin(pinned_key, key)]:
+    for p, r in problem.pinned[~member(pinned_key, key)]:
         out.append(Violation("pin_missing", "pinned pair is not assigned", pid[p], rid[r]))
     count = np.bincount(pairs[:, 0], minlength=problem.n_proposals)
     for p in np.flatnonzero(count != problem.required):
@@ -287,7 +289,7 @@ def validate_assignment(problem: AssignmentProblem, pairs: np.ndarray) -> list[V
     org = problem.reviewer_organisation[pairs[:, 1]]
     n_org = int(problem.reviewer_organisation.max(initial=0)) + 1
     po_key = pairs[:, 0] * n_org + org
-    po_uniq, po_counts = np.unique(po_key, return_counts=True)
+    po_uniq, _, po_counts = group_keys(po_key)
     for k in po_uniq[po_counts > 1]:
         out.append(Violation("one_per_organisation", f"{po_counts[po_uniq == k][0]} reviewers from "
                              f"{problem.organisation_name(int(k % n_org))}", pid[k // n_org]))

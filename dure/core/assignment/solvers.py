@@ -18,6 +18,7 @@ from dure.core.assignment.diagnosis import (
     ProposalShortfall,
     diagnose,
 )
+from dure.core.assignment.keys import group_keys
 from dure.core.assignment.network import (
     FlowNetwork,
     build_network,
@@ -107,7 +108,9 @@ class ReviewerAssigner:
         if not check_feasibility(self._network(problem, eligible=eligible)).feasible:
             raise InfeasibleAssignment(diagnose(problem))
         free = ~pinned
-        levels = np.unique(scores[free])
+        levels = np.sort(scores[free])
+        if len(levels):
+            levels = levels[np.append(True, levels[1:] != levels[:-1])]
         # no proposal can do better than its r-th best candidate
         order = np.lexsort((-scores, pairs[:, 0]))
         p_sorted = pairs[order, 0]
@@ -156,8 +159,7 @@ def _probability_cap_diagnosis(problem: AssignmentProblem, q: float, base: Diagn
     pins = np.bincount(pairs[pinned, 0], minlength=problem.n_proposals)
     # each organisation gives a proposal at most one reviewer: min(1, q * its candidates)
     n_org = int(problem.reviewer_organisation.max(initial=0)) + 1
-    po, per_org = np.unique(pairs[:, 0] * n_org + problem.reviewer_organisation[pairs[:, 1]],
-                            return_counts=True)
+    po, _, per_org = group_keys(pairs[:, 0] * n_org + problem.reviewer_organisation[pairs[:, 1]])
     reach = np.bincount(po // n_org, weights=np.minimum(1.0, q * per_org), minlength=problem.n_proposals)
     reach = np.maximum(reach, pins)
     short = np.flatnonzero(reach < problem.required - 1e-9)
