@@ -205,3 +205,19 @@ def check_sign_agreement(manager, agreement: Agreement) -> Agreement:
                 from_email=None, recipient_list=[lead.email],
             ))
     return agreement
+
+
+def check_record_spending(manager, agreement: Agreement, year: int, spent_krw: int) -> AgreementYear:
+    """Record the money spent in one year of a signed agreement (at most that year's amount)."""
+    if agreement.status != AgreementStatus.SIGNED:
+        raise ActionError(_("Spending is recorded only for signed agreements."))
+    with transaction.atomic():
+        row = AgreementYear.objects.select_for_update().filter(agreement=agreement, year=year).first()
+        if row is None:
+            raise ActionError({"year": [_("%(year)s is not a year of this agreement.") % {"year": year}]})
+        if not 0 <= spent_krw <= row.amount_krw:
+            raise ActionError({"spent_krw": [_("Spending must be between 0 and the year's amount.")]})
+        row.spent_krw = spent_krw
+        row.save(update_fields=["spent_krw"])
+        record(manager, "agreement.spending_recorded", agreement, year=year, spent_krw=spent_krw)
+    return row
