@@ -182,10 +182,10 @@ class ConflictDetector:
         # shared works within their windows
         collaborators: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for work in works:
-            kind = _WORK_KIND_TO_CONFLICT.get(work.kind)
-            if kind is None:
+            if work.kind not in _WORK_KIND_TO_CONFLICT:
                 raise ValueError(f"work {work.work_id}: kind must be one of "
                                  f"{sorted(_WORK_KIND_TO_CONFLICT)}, got {work.kind!r}")
+            kind = _WORK_KIND_TO_CONFLICT[work.kind]
             window = self.patent_window_years if kind == "joint_patent" else self.coauthor_window_years
             if reference_year is not None and window is not None:
                 if not (reference_year - window <= work.year <= reference_year):

@@ -11,6 +11,7 @@ from dure.core.assignment.keys import distinct, group_keys, member
 
 REVIEWER_KINDS = ("academic", "institute", "industry")
 KIND_INDEX = {k: i for i, k in enumerate(REVIEWER_KINDS)}
+_NOT_GIVEN = np.zeros(0, np.int64)  # default for optional array fields ("none given")
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,11 @@ class AssignmentProblem:
     reviewer_organisation: np.ndarray
     reviewer_kind: np.ndarray
     proposal_organisation: np.ndarray | None = None
-    kind_min: np.ndarray | None = None
-    kind_max: np.ndarray | None = None
-    conflicts: np.ndarray | None = None
-    forbidden: np.ndarray | None = None
-    pinned: np.ndarray | None = None
+    kind_min: np.ndarray = field(default_factory=lambda: _NOT_GIVEN)
+    kind_max: np.ndarray = field(default_factory=lambda: _NOT_GIVEN)
+    conflicts: np.ndarray = field(default_factory=lambda: _NOT_GIVEN)
+    forbidden: np.ndarray = field(default_factory=lambda: _NOT_GIVEN)
+    pinned: np.ndarray = field(default_factory=lambda: _NOT_GIVEN)
     organisation_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -118,8 +119,10 @@ class AssignmentProblem:
             put(self, "proposal_organisation", _as_int_array(self.proposal_organisation,
                                                               "proposal_organisation", n_p))
         shape = (n_p, len(REVIEWER_KINDS))
-        kmin = np.zeros(shape, np.int64) if self.kind_min is None else np.array(self.kind_min, np.int64)
-        kmax = (np.repeat(required[:, None], shape[1], axis=1) if self.kind_max is None
+        kmin = (np.zeros(shape, np.int64) if self.kind_min is None or self.kind_min is _NOT_GIVEN
+                else np.array(self.kind_min, np.int64))
+        kmax = (np.repeat(required[:, None], shape[1], axis=1)
+                if self.kind_max is None or self.kind_max is _NOT_GIVEN
                 else np.minimum(np.array(self.kind_max, np.int64), required[:, None]))
         if kmin.shape != shape or kmax.shape != shape:
             raise ValueError(f"kind_min and kind_max must have shape {shape}")
@@ -131,7 +134,8 @@ class AssignmentProblem:
         put(self, "kind_max", kmax)
         for name in ("conflicts", "forbidden", "pinned"):
             value = getattr(self, name)
-            arr = np.zeros((0, 2), np.int64) if value is None else np.array(value, np.int64).reshape(-1, 2)
+            arr = (np.zeros((0, 2), np.int64) if value is None or value is _NOT_GIVEN
+                   else np.array(value, np.int64).reshape(-1, 2))
             if len(arr) and (arr[:, 0].min() < 0 or arr[:, 0].max() >= n_p
                              or arr[:, 1].min() < 0 or arr[:, 1].max() >= n_r):
                 raise ValueError(f"{name} holds a position outside the proposal or reviewer ids")
