@@ -15,6 +15,7 @@ name explains; 1.0 for an exact normalised match.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -219,7 +220,7 @@ class AffiliationMatcher:
         for t in part_set:
             for idx in self.postings_.get(t, ()):
                 votes[idx] += self.idf_[t]
-        for idx in sorted(votes, key=lambda i: (-votes[i], i))[: self.max_candidates]:
+        for idx in heapq.nlargest(self.max_candidates, votes, key=votes.__getitem__):
             if idx in scores:
                 continue
             name_toks = set(self.names_[idx][2])
