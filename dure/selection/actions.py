@@ -53,9 +53,15 @@ def _fundable(order: list[int], budgets: dict[int, dict[int, int]], available: d
     return n
 
 
-def do_rank_call(manager: User, call: Call, seed: str) -> RankingRun:
-    """Rank the call's proposals, draw the funding line, and save the run."""
+def do_rank_call(manager: User, call: Call, seed: str, places: int | None = None) -> RankingRun:
+    """Rank the call's proposals, draw the funding line, and save the run.
+
+    The number of places is how many proposals, best first, fit the track's money left;
+    ``places`` (the committee's own number) can only lower it.
+    """
     seed = (seed or "").strip()
+    if places is not None and places < 0:
+        raise ActionError({"places": ["The number of places cannot be negative."]})
     if not seed:
         raise ActionError({"seed": ["Give the published seed for the lottery (for example, a date and lottery numbers)."]})
     proposals = {p.pk: p for p in selectors.candidates(call)}
@@ -74,6 +80,8 @@ def do_rank_call(manager: User, call: Call, seed: str) -> RankingRun:
             for year, amount in budgets.get(pid, {}).items():
                 available[year] = available.get(year, 0) + amount
     fundable = _fundable(mean_order, budgets, available)
+    if places is not None:
+        fundable = min(fundable, places)
 
     results, lottery, method = _calibrated(rows, fundable, seed)
     if results is None:

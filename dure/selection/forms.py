@@ -7,6 +7,10 @@ class RankForm(forms.Form):
         label=_("Published lottery seed"), max_length=200,
         help_text=_("Announce it before the draw, e.g. the date and that week's lottery numbers."),
     )
+    places = forms.IntegerField(
+        label=_("Places to fund (optional)"), min_value=0, required=False,
+        help_text=_("Leave empty to use every place the track budget allows."),
+    )
 
 
 class FundingDecisionForm(forms.Form):

@@ -42,7 +42,7 @@ def ranking_run(request, call_id: int):
         messages.error(request, _("Give the published lottery seed."))
         return redirect("ranking", call_id=call.pk)
     try:
-        run = actions.do_rank_call(request.user, call, form.cleaned_data["seed"])
+        run = actions.do_rank_call(request.user, call, form.cleaned_data["seed"], form.cleaned_data["places"])
     except ActionError as exc:
         for m in exc.messages:
             messages.error(request, m)
