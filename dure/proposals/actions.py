@@ -35,7 +35,7 @@ from dure.proposals.models import (
     ProposalMember,
     Submission,
 )
-from dure.proposals.receipts import content_digest, sign_receipt
+from dure.proposals.receipts import content_digest, sign_receipt, snapshot_of
 from dure.proposals.uploads import CheckedUpload, check_pdf_upload
 from dure.proposals.workflow import EDITABLE, ProposalStatus, check_proposal_transition
 
@@ -195,33 +195,6 @@ def check_save_proposal(user: User, call: Call, consortium: Consortium, data: Pr
         record(user, "proposal.created" if created else "proposal.edited", proposal, call=call.pk,
                attachment=checked.sha256 if checked else None)
     return proposal
-
-
-def snapshot_of(proposal: Proposal) -> dict:
-    """Everything the applicant submitted, as JSON, for the record and the digest."""
-    return {
-        "proposal": str(proposal.public_id),
-        "version": proposal.version,
-        "call": proposal.call_id,
-        "consortium": proposal.consortium_id,
-        "technology": proposal.technology.code,
-        "title": proposal.title,
-        "abstract": proposal.abstract,
-        "plain_summary": proposal.plain_summary,
-        "ip_licence_plan": proposal.ip_licence_plan,
-        "foreign_partner": proposal.foreign_partner_id,
-        "cooperation_need": proposal.cooperation_need,
-        "members": [
-            {"organisation": m.organisation_id, "ror_id": m.organisation.ror_id, "name": m.organisation.name_en,
-             "role": m.role, "budget_share_pct": str(m.budget_share_pct)}
-            for m in proposal.members.select_related("organisation").order_by("organisation_id")
-        ],
-        "budget": {str(b.year): b.amount_krw for b in proposal.budget_years.order_by("year")},
-        "attachments": [
-            {"name": a.original_name, "size": a.size, "sha256": a.sha256}
-            for a in proposal.attachments.order_by("pk")
-        ],
-    }
 
 
 def check_submit_proposal(user: User, proposal: Proposal, idempotency_key: str) -> Submission:

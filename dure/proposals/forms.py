@@ -35,7 +35,7 @@ class ProposalForm(forms.Form):
     )
     attachment = forms.FileField(
         label=_("Proposal document (PDF, optional)"), required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
     )
 
     def __init__(self, call: Call, consortium: Consortium, *args, proposal: Proposal | None = None, **kwargs):

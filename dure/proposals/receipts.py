@@ -11,8 +11,12 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from dure.proposals.models import Proposal
 
 
 def canonical_json(value) -> bytes:
@@ -49,3 +53,30 @@ def verify_submission(submission) -> bool:
         submission.proposal.public_id, submission.version, submission.received_at,
         submission.content_digest, submission.receipt_signature,
     )
+
+
+def snapshot_of(proposal: Proposal) -> dict:
+    """Everything the applicant submitted, as JSON, for the record and the digest."""
+    return {
+        "proposal": str(proposal.public_id),
+        "version": proposal.version,
+        "call": proposal.call_id,
+        "consortium": proposal.consortium_id,
+        "technology": proposal.technology.code,
+        "title": proposal.title,
+        "abstract": proposal.abstract,
+        "plain_summary": proposal.plain_summary,
+        "ip_licence_plan": proposal.ip_licence_plan,
+        "foreign_partner": proposal.foreign_partner_id,
+        "cooperation_need": proposal.cooperation_need,
+        "members": [
+            {"organisation": m.organisation_id, "ror_id": m.organisation.ror_id, "name": m.organisation.name_en,
+             "role": m.role, "budget_share_pct": str(m.budget_share_pct)}
+            for m in proposal.members.select_related("organisation").order_by("organisation_id")
+        ],
+        "budget": {str(b.year): b.amount_krw for b in proposal.budget_years.order_by("year")},
+        "attachments": [
+            {"name": a.original_name, "size": a.size, "sha256": a.sha256}
+            for a in proposal.attachments.order_by("pk")
+        ],
+    }

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from dure.accounts.models import Role
 from dure.accounts.permissions import NotFoundOrForbidden
 from dure.proposals.models import Attachment, Proposal, Submission
+from dure.proposals.receipts import content_digest, snapshot_of
 
 APPLICANT_ROLES = (Role.COMPANY, Role.RESEARCH)
 
@@ -53,3 +54,13 @@ def access_attachment(user, proposal_id, attachment_id) -> Attachment:
         return proposal.attachments.get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden("file") from None
+
+
+def last_submission(proposal: Proposal) -> Submission | None:
+    return proposal.submissions.order_by("-version").first()
+
+
+def has_unsubmitted_changes(proposal: Proposal) -> bool:
+    """True when the proposal was changed after its last submission (the changes do not count yet)."""
+    last = last_submission(proposal)
+    return last is not None and content_digest(snapshot_of(proposal)) != last.content_digest

@@ -56,7 +56,7 @@ def proposal_create(request, call_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             proposal = actions.check_save_proposal(
-                request.user, call, consortium, form.to_input(), attachment=form.cleaned_data.get("attachment"))
+                request.user, call, consortium, form.to_input(), attachment=form.cleaned_data.get("attachment") or None)
         except ActionError as exc:
             _show_problems(form, exc)
         else:
@@ -83,6 +83,7 @@ def proposal_detail(request, proposal_id: int):
         "submissions": proposal.submissions.all(),
         "attachments": proposal.attachments.all(),
         "can_edit": can_write and proposal.status in EDITABLE and open_now,
+        "unsubmitted_changes": selectors.has_unsubmitted_changes(proposal),
     }
     if context["can_edit"]:
         lang = "ko" if (get_language() or "ko").startswith("ko") else "en"
@@ -100,7 +101,7 @@ def proposal_edit(request, proposal_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             actions.check_save_proposal(request.user, proposal.call, proposal.consortium, form.to_input(),
-                                        proposal=proposal, attachment=form.cleaned_data.get("attachment"))
+                                        proposal=proposal, attachment=form.cleaned_data.get("attachment") or None)
         except ActionError as exc:
             _show_problems(form, exc)
         else:

@@ -138,7 +138,10 @@ def test_same_idempotency_key_gives_one_submission_new_key_a_new_version(client)
     # Edit and re-submit before the deadline: a new version with its own receipt.
     r = client.post(reverse("proposal-edit", args=[proposal.pk]), world.form(title="Second version"))
     assert r.status_code == 302
+    detail = reverse("proposal-detail", args=[proposal.pk])
+    assert "changed after version 1 was submitted" in client.get(detail).content.decode()
     assert submit(client, proposal, "key-B")["Location"].endswith("/receipts/2/")
+    assert "was submitted. The changes count" not in client.get(detail).content.decode()
     assert list(Submission.objects.values_list("version", "snapshot__title")) == [
         (1, "Rare-earth-free permanent magnets for EV motors"), (2, "Second version")]
     assert submit(client, proposal, "key-A")["Location"].endswith("/receipts/1/")
