@@ -282,6 +282,27 @@ def check_assign_reviewer(manager: User, stage: Stage, proposal: Proposal, revie
     return assignment
 
 
+def check_apply_assignment(manager: User, stage: Stage, pairs: list[tuple[Proposal, User, float | None]],
+                           *, mode: str, seed: int | None) -> list[Assignment]:
+    """Apply a previewed plan: every pair is re-checked; all are written or none."""
+    if not pairs:
+        raise ActionError("The plan is empty: nothing to apply.")
+    created = []
+    with transaction.atomic():
+        lock(f"assignment:{stage.pk}")
+        for proposal, reviewer, affinity in pairs:
+            try:
+                created.append(check_assign_reviewer(manager, stage, proposal, reviewer, affinity))
+            except ActionError as exc:
+                raise ActionError(
+                    f"Proposal {proposal.pk} and {reviewer.name}: {' '.join(exc.messages)} "
+                    "Nothing was applied; preview a new plan."
+                ) from None
+        record(manager, "assignment.applied", stage, mode=mode, seed=seed, pairs=len(created), sensitive=True,
+               assignments=[[a.proposal_id, a.reviewer_id] for a in created])
+    return created
+
+
 def check_unassign(manager: User, assignment: Assignment) -> None:
     code = selectors.pseudonym_of(assignment.reviewer, assignment.stage)
     with transaction.atomic():

@@ -6,6 +6,7 @@ urlpatterns = [
     path("stages/<int:stage_id>/", views.stage_manage, name="stage-manage"),
     path("stages/<int:stage_id>/decide/", views.stage_decide, name="stage-decide"),
     path("stages/<int:stage_id>/assign/", views.stage_assign, name="stage-assign"),
+    path("stages/<int:stage_id>/auto-assign/", views.stage_auto_assign, name="stage-auto-assign"),
     path("stages/<int:stage_id>/conflicts/detect/", views.stage_detect_conflicts, name="stage-detect-conflicts"),
     path("stages/<int:stage_id>/conflicts/<int:conflict_id>/", views.conflict_decide, name="conflict-decide"),
     path("mine/", views.my_reviews, name="my-reviews"),

@@ -240,3 +240,39 @@ def unseal_witness(request, request_id: int):
     else:
         messages.success(request, _("Your decision as witness is recorded."))
     return redirect("unseal-detail", request_id=req.pk)
+
+
+@role_required(Role.MANAGER)
+def stage_auto_assign(request, stage_id: int):
+    """GET: preview the solver's plan. POST with ``apply``: apply the previewed pairs."""
+    from dure.review.autoassign import propose_assignment
+
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    mode = request.POST.get("mode") or request.GET.get("mode") or "optimal"
+    if mode not in ("optimal", "fair", "randomized"):
+        mode = "optimal"
+    try:
+        seed = int(request.POST.get("seed") or request.GET.get("seed") or stage.pk)
+    except ValueError:
+        seed = stage.pk
+    if request.method == "POST" and "apply" in request.POST:
+        pairs = []
+        for raw in request.POST.getlist("pair"):
+            try:
+                pid, rid, aff = raw.split(":")
+                proposal = selectors.proposal_at_stage(stage, int(pid))
+                reviewer = User.objects.get(pk=int(rid), role=Role.REVIEWER)
+                pairs.append((proposal, reviewer, float(aff)))
+            except (ValueError, User.DoesNotExist, NotFoundOrForbidden):
+                messages.error(request, _("The plan was changed or is out of date; preview it again."))
+                return redirect("stage-auto-assign", stage_id=stage.pk)
+        try:
+            created = actions.check_apply_assignment(request.user, stage, pairs, mode=mode, seed=seed)
+        except ActionError as exc:
+            _error(request, exc)
+            return redirect("stage-auto-assign", stage_id=stage.pk)
+        messages.success(request, _("%(n)s assignments applied.") % {"n": len(created)})
+        return redirect("stage-manage", stage_id=stage.pk)
+    plan = propose_assignment(stage, mode, seed if mode == "randomized" else None)
+    return render(request, "review/auto_assign.html", {"stage": stage, "call": stage.call, "plan": plan,
+                                                        "mode": mode, "seed": seed})

@@ -301,3 +301,31 @@ def test_reviewer_declares_conflict(client, setting):
     client.force_login(manager)
     r = client.post(reverse("stage-assign", args=[written.pk]), {"proposal": proposals[0].pk, "reviewer": reviewers[0].pk}, follow=True)
     assert "co-wrote" in _messages(r) and not Assignment.objects.exists()
+
+
+def test_automatic_assignment_previews_then_applies_without_conflicts(client, setting):
+    manager, call, proposals, reviewers = setting
+    _in_review(call, proposals, manager)
+    written = _stage(call, StageKind.WRITTEN)
+    member_org = proposals[0].lead_user.organisation
+    conflicted = make_reviewer(member_org, expert_kind=ExpertKind.INDUSTRY)
+    make_reviewer(make_org(OrgKind.UNIVERSITY))
+    client.force_login(manager)
+    page = client.get(reverse("stage-auto-assign", args=[written.pk]))
+    assert page.status_code == 200 and not Assignment.objects.exists()
+    pairs = [p for p in page.context["plan"].pairs]
+    assert len(pairs) == 6
+    assert (proposals[0].pk, conflicted.pk) not in {(p.proposal.pk, p.reviewer.pk) for p in pairs}
+    post = {"apply": "1", "mode": "optimal", "seed": "1",
+            "pair": [f"{p.proposal.pk}:{p.reviewer.pk}:{p.affinity}" for p in pairs]}
+    r = client.post(reverse("stage-auto-assign", args=[written.pk]), post, follow=True)
+    assert "assignments applied" in _messages(r)
+    assert Assignment.objects.filter(stage=written).count() == 6
+    for p in proposals:
+        kinds = set(Assignment.objects.filter(proposal=p).values_list("reviewer__expert_kind", flat=True))
+        assert "industry" in kinds
+    # A tampered plan with a conflicted pair is refused as a whole.
+    Assignment.objects.all().delete()
+    bad = dict(post, pair=post["pair"] + [f"{proposals[0].pk}:{conflicted.pk}:1.0"])
+    r = client.post(reverse("stage-auto-assign", args=[written.pk]), bad, follow=True)
+    assert "Nothing was applied" in _messages(r) and not Assignment.objects.exists()
