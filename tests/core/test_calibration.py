@@ -66,19 +66,37 @@ def test_uncertainty_is_larger_with_fewer_reviews():
     assert one.mean() > 1.5 * six.mean()
 
 
-def test_confident_reviews_weigh_more():
+@pytest.mark.parametrize("noise_by_level", [{1.0: 2.0, 5.0: 0.4}, {1.0: 0.4, 5.0: 2.0}])
+def test_reviews_from_agreeing_confidence_levels_weigh_more(noise_by_level):
     rng = np.random.default_rng(11)
     n_prop, n_rev = 150, 50
     pid = np.repeat(np.arange(n_prop), 4)
     rid = np.concatenate([rng.choice(n_rev, 4, replace=False) for _ in range(n_prop)])
     conf = rng.choice([1.0, 5.0], size=pid.size)
     quality = rng.normal(5, 1, n_prop)
-    scores = quality[pid] + rng.normal(0, 1.0, pid.size) / np.sqrt(conf / 3.0)
-    with_conf = fast(seed=2).fit(pid, rid, scores, confidences=conf)
-    without = fast(seed=2, confidence_power=0.0).fit(pid, rid, scores, confidences=conf)
-    err_with = np.mean((with_conf.quality_mean_ - quality) ** 2)
-    err_without = np.mean((without.quality_mean_ - quality) ** 2)
-    assert err_with < 0.85 * err_without
+    noise_sd = np.array([noise_by_level[c] for c in conf])
+    scores = quality[pid] + rng.normal(0, 1.0, pid.size) * noise_sd
+    levels = fast(seed=2).fit(pid, rid, scores, confidences=conf)
+    ignored = fast(seed=2).fit(pid, rid, scores)
+    assert levels.confidence_model_ == "levels" and ignored.confidence_model_ == "none"
+    assert list(levels.confidence_levels_) == [1.0, 5.0]
+    assert levels.noise_sd_by_level_ == pytest.approx([noise_by_level[1.0], noise_by_level[5.0]], rel=0.25)
+    err_levels = np.mean((levels.quality_mean_ - quality) ** 2)
+    err_ignored = np.mean((ignored.quality_mean_ - quality) ** 2)
+    assert err_levels < 0.8 * err_ignored
+
+
+def test_power_model_trusts_confident_reviews_more():
+    rng = np.random.default_rng(12)
+    pid = np.repeat(np.arange(120), 4)
+    rid = np.concatenate([rng.choice(40, 4, replace=False) for _ in range(120)])
+    conf = rng.uniform(0.5, 5.0, pid.size)  # continuous: the power model
+    quality = rng.normal(5, 1, 120)
+    scores = quality[pid] + rng.normal(0, 1.0, pid.size) / np.sqrt(conf / 2.0)
+    power = fast(seed=3).fit(pid, rid, scores, confidences=conf)
+    flat = fast(seed=3, confidence_power=0.0).fit(pid, rid, scores, confidences=conf)
+    assert power.confidence_model_ == "power"
+    assert np.mean((power.quality_mean_ - quality) ** 2) < 0.85 * np.mean((flat.quality_mean_ - quality) ** 2)
 
 
 def test_panel_effects_recovered_when_panels_cross():
