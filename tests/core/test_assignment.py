@@ -255,3 +255,17 @@ def test_bad_settings_say_what_to_fix():
         ReviewerAssigner("greedy")
     with pytest.raises(ValueError, match="listed twice"):
         AssignmentProblem(("P",), ("R",), [0, 0], [0, 0], [1.0, 2.0], [1], [1], [0], [0])
+
+
+def test_fair_mode_lifts_the_proposal_optimal_mode_sacrifices():
+    # R1 suits P2 best; giving it to P2 maximises the total but leaves P1 with a weak reviewer
+    proposals = [ProposalSpec("P1", None, 1), ProposalSpec("P2", None, 1)]
+    reviewers = [ReviewerSpec("R1", "O1", "academic", 1), ReviewerSpec("R2", "O2", "academic", 1)]
+    scores = [("P1", "R1", 0.4), ("P2", "R1", 1.0), ("P1", "R2", 0.35), ("P2", "R2", 0.5)]
+    problem = AssignmentProblem.from_records(proposals, reviewers, scores)
+    optimal = ReviewerAssigner("optimal").solve(problem)
+    fair = ReviewerAssigner("fair").solve(problem)
+    assert set(optimal.as_ids(problem)) == {("P1", "R2"), ("P2", "R1")}
+    assert set(fair.as_ids(problem)) == {("P1", "R1"), ("P2", "R2")}
+    assert fair.per_proposal_min > optimal.per_proposal_min
+    assert fair.total_affinity < optimal.total_affinity

@@ -46,7 +46,10 @@ class ReviewerAssigner:
     * ``fair``: first the largest threshold t such that every proposal can be staffed with
       pairs scoring at least t (binary search over scores, max-flow feasibility), which
       raises the worst-off proposal's weakest reviewer as high as possible; then maximum
-      total affinity among pairs scoring at least t.
+      total affinity among pairs scoring at least t. Then ``fair_rounds`` re-solves in
+      which the scores of proposals below the median total are weighted up (by
+      ``fair_strength`` times their relative shortfall); the result with the highest
+      lowest proposal total (ties: highest total affinity) is kept.
     * ``randomized``: maximum expected affinity with every pair's probability capped at
       ``max_probability`` (fractional min-cost flow in steps of 1/D), then an integral
       assignment sampled by dependent rounding with those exact marginals. ``seed`` is
@@ -58,7 +61,8 @@ class ReviewerAssigner:
 
     def __init__(self, mode: str = "optimal", *, max_probability: float = 0.5,
                  seed: int | None = None, score_resolution: float = 1e-6,
-                 probability_denominator: int = 100) -> None:
+                 probability_denominator: int = 100, fair_rounds: int = 2,
+                 fair_strength: float = 2.0) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if not 0 < max_probability <= 1:
@@ -72,6 +76,10 @@ class ReviewerAssigner:
         self.seed = seed
         self.score_resolution = score_resolution
         self.probability_denominator = probability_denominator
+        if fair_rounds < 0 or fair_strength < 0:
+            raise ValueError("fair_rounds and fair_strength must be >= 0")
+        self.fair_rounds = fair_rounds
+        self.fair_strength = fair_strength
 
     # -- public ------------------------------------------------------------------------
     def solve(self, problem: AssignmentProblem) -> AssignmentResult:
@@ -129,12 +137,30 @@ class ReviewerAssigner:
             else:
                 hi_i = mid - 1
         keep = scores >= levels[lo_i] if len(levels) else None
-        net = self._network(problem, eligible=eligible, keep=keep)
-        flows = solve_min_cost(net)
-        if flows is None:  # pragma: no cover - feasibility was proved above
-            raise InfeasibleAssignment(diagnose(problem))
         self.threshold_ = float(levels[lo_i]) if len(levels) else None
-        return net.pairs[flows[net.pair_arcs] > 0]
+        best: tuple[float, float, np.ndarray] | None = None
+        weights = np.ones(problem.n_proposals)
+        for _ in range(1 + self.fair_rounds):
+            weighted = (pairs, scores * weights[pairs[:, 0]], pinned)
+            net = self._network(problem, eligible=weighted, keep=keep)
+            flows = solve_min_cost(net)
+            if flows is None:  # pragma: no cover - feasibility was proved above
+                raise InfeasibleAssignment(diagnose(problem))
+            chosen = flows[net.pair_arcs] > 0
+            per = np.bincount(net.pairs[chosen, 0], weights=net.pair_score[chosen] / weights[net.pairs[chosen, 0]],
+                              minlength=problem.n_proposals)
+            staffed = problem.required > 0
+            worst = float(per[staffed].min()) if np.any(staffed) else 0.0
+            total = float(per.sum())
+            if best is None or (worst, total) > (best[0], best[1]):
+                best = (worst, total, net.pairs[chosen])
+            # lift proposals below the median: their pairs weigh more in the next round
+            middle = float(np.median(per[staffed])) if np.any(staffed) else 0.0
+            if middle <= 0:
+                break
+            weights = 1.0 + self.fair_strength * np.clip((middle - per) / middle, 0.0, None)
+        assert best is not None
+        return best[2]
 
     def _randomized(self, problem: AssignmentProblem) -> np.ndarray:
         q = Fraction(self.max_probability).limit_denominator(self.probability_denominator)
