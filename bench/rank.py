@@ -18,7 +18,7 @@ scores, measured in the same run, are compared with the truth:
     spearman       rank correlation with the true quality
     precision      share of the true top ``fundable`` among the top ``fundable``
     line_precision share of the true top ``fundable`` among the proposals funded by the
-                   funding line (clear + lottery winners)
+                   funding line (clear + lottery winners), with 90% and 50% rank intervals
 
     .venv/bin/python -m bench.rank            # 5,000 proposals x 4 reviews, 5 seeds
     .venv/bin/python -m bench.rank --quick    # 500 proposals, 3 seeds
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
           f"confidence_noise={args.confidence_noise} seeds={n_seeds}")
 
     results = {k: [] for k in ("rho_cal", "rho_raw", "prec_cal", "prec_raw", "line_cal", "band", "places",
-                               "t_fit", "t_rank", "t_line", "t_raw", "rho_noconf", "prec_noconf", "noise_sd_by_level")}
+                               "t_fit", "t_rank", "t_line", "t_raw", "rho_noconf", "prec_noconf", "noise_sd_by_level", "line50", "band50")}
     for seed in range(n_seeds):
         pid, rid, scores, conf, quality, _ = simulate(
             real, n_prop, args.reviews_per_proposal, args.reviewer_load, args.leniency_share, seed,
@@ -180,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         t3 = time.perf_counter()
         line = draw_funding_line(ranking, fundable, f"bench seed {seed}")
         t4 = time.perf_counter()
+        narrow = draw_funding_line(rank_with_intervals(cal, top_n=fundable, level=0.5), fundable, f"bench seed {seed}")
+        funded50 = {d.proposal_id for d in narrow.decisions if d.decision in ("funded", "lottery_funded")}
+        results["line50"].append(len(truth_top & funded50) / fundable)
+        results["band50"].append(len(narrow.band))
         no_conf = ScoreCalibrator(seed=seed, score_range=(1, 10)).fit(pid, rid, scores)
         results["rho_noconf"].append(spearmanr(no_conf.quality_mean_, quality)[0])
         results["prec_noconf"].append(precision(np.argsort(-no_conf.quality_mean_), truth_top, fundable))
@@ -215,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
           f"precision_ratio={m['prec_cal'] / m['prec_raw']:.3f}")
     print(f"mean_spearman_calibrated_ignoring_confidence={m['rho_noconf']:.4f} "
           f"mean_precision_calibrated_ignoring_confidence={m['prec_noconf']:.3f}")
-    print(f"mean_line_precision={m['line_cal']:.3f} mean_lottery_band={m['band']:.1f} mean_lottery_places={m['places']:.1f}")
+    print(f"mean_line_precision={m['line_cal']:.3f} mean_lottery_band={m['band']:.1f} mean_lottery_places={m['places']:.1f} "
+          f"(90% rank intervals)")
+    print(f"mean_line_precision_level50={m['line50']:.3f} mean_lottery_band_level50={m['band50']:.1f} (50% rank intervals)")
     wins = sum(c > r for c, r in zip(results["rho_cal"], results["rho_raw"], strict=True))
     print(f"seeds_calibrated_beats_raw_spearman={wins}/{n_seeds}")
     print(f"time_fit_s={m['t_fit']:.2f} time_rank_s={m['t_rank']:.2f} time_line_s={m['t_line']:.3f} "
