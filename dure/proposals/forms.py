@@ -58,11 +58,13 @@ class ProposalForm(forms.Form):
                 label=_("Role of %(org)s") % {"org": org.display_name}, choices=MemberRole.choices,
                 initial=saved.role if saved else m.role,
             )
+            self.fields[role_name].widget.attrs["aria-label"] = self.fields[role_name].label
             self.fields[share_name] = forms.DecimalField(
                 label=_("Budget share of %(org)s (%%)") % {"org": org.display_name}, min_value=Decimal(0),
                 max_value=Decimal(100), max_digits=5, decimal_places=2,
                 initial=saved.budget_share_pct if saved else None,
             )
+            self.fields[share_name].widget.attrs["aria-label"] = self.fields[share_name].label
             self.member_rows.append((org, role_name, share_name))
         budgets = {b.year: b.amount_krw for b in proposal.budget_years.all()} if proposal else {}
         self.budget_names = []

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from dure.accounts.errors import ActionError
 from dure.accounts.models import Role
 from dure.accounts.permissions import NotFoundOrForbidden, role_required
+from dure.partners.models import MemberRole
 from dure.partners.selectors import consortia_led_by
 from dure.programmes.selectors import access_call_by_id
 from dure.proposals import actions, selectors
@@ -18,6 +19,7 @@ from dure.proposals.receipts import verify_submission
 from dure.proposals.workflow import EDITABLE
 
 APPLICANTS = (Role.COMPANY, Role.RESEARCH)
+ROLE_ORDER = {role: i for i, role in enumerate(MemberRole.values)}
 
 
 def _show_problems(form, exc: ActionError) -> None:
@@ -78,7 +80,7 @@ def proposal_detail(request, proposal_id: int):
     open_now = proposal.call.accepts_submissions_at()
     context = {
         "p": proposal,
-        "members": proposal.members.select_related("organisation"),
+        "members": sorted(proposal.members.select_related("organisation"), key=lambda m: ROLE_ORDER.get(m.role, 9)),
         "budget_years": proposal.budget_years.all(),
         "submissions": proposal.submissions.all(),
         "attachments": proposal.attachments.all(),
