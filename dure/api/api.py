@@ -11,6 +11,7 @@ from django.http import Http404
 from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from dure import __version__
@@ -29,7 +30,19 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class JsonParser(Parser):
+    """JSON bodies; an empty body counts as ``{}`` (a bare POST needs no "{}")."""
+
+    def parse_body(self, request):
+        if not request.body.strip():
+            return {}
+        if request.content_type == "multipart/form-data" and not request.POST and not request.FILES:
+            return {}  # an empty form post, as some clients send for a bare POST
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JsonParser(),
     title="Dure API",
     version=__version__,
     description="Collaborative R&D programmes: programme, calls, proposals, evaluation, outcomes.",

@@ -79,3 +79,18 @@ def test_a_revoked_or_made_up_token_is_refused(client):
     world = make_world()
     _draft(client, world)
     assert client.get("/api/proposals", HTTP_AUTHORIZATION="Bearer dure_madeup").status_code == 401
+
+
+def test_a_late_retry_never_puts_old_text_into_a_new_version(client):
+    world = make_world()
+    proposal = _draft(client, world)
+    auth = _auth(world.lead)
+    url = f"/api/proposals/{proposal.pk}/submit"
+    first = client.post(url, {"abstract": "first text"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-first-1", **auth)
+    second = client.post(url, {"abstract": "second text"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-second-2", **auth)
+    # The first request's retry arrives late, after the second version.
+    late = client.post(url, {"abstract": "first text"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-first-1", **auth)
+    assert late.json() == first.json() and second.json()["version"] == 2
+    proposal.refresh_from_db()
+    assert proposal.abstract == "second text" and proposal.version == 2
+    assert [s.snapshot["abstract"] for s in Submission.objects.order_by("version")] == ["first text", "second text"]

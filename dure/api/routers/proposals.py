@@ -102,11 +102,27 @@ def edit_proposal_texts(request, proposal_id: int, payload: ProposalTextsIn):
 def submit_proposal(
     request,
     proposal_id: int,
+    payload: ProposalTextsIn | None = None,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=80,
                                   description="a unique value per intended submission; retries reuse it"),
 ):
+    """Submit the proposal, optionally with changed texts, as one version.
+
+    The texts and the submission are applied together under the key: a retried request
+    (same key) returns the first one's receipt and changes nothing, so a late duplicate
+    can never put old text into a new version.
+    """
     proposal = selectors.access_proposal_by_id(request.user, proposal_id)
-    return _receipt(actions.check_submit_proposal(request.user, proposal, idempotency_key))
+    changes = payload.dict(exclude_none=True) if payload is not None else {}
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        existing = Submission.objects.filter(proposal=locked, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _receipt(existing)
+        if changes:
+            data = _input_from(locked, **changes)
+            locked = actions.check_save_proposal(request.user, locked.call, locked.consortium, data, proposal=locked)
+        return _receipt(actions.check_submit_proposal(request.user, locked, idempotency_key))
 
 
 @router.get("/{proposal_id}/receipts", response={200: list[ReceiptOut], 404: ErrorOut})
