@@ -112,3 +112,18 @@ def test_bad_input():
     record = draw_lottery(["a", "b", "c"], 1, "s")
     with pytest.raises(LotteryInputError, match="unknown lottery algorithm"):
         rerun_lottery(dataclasses.replace(record, algorithm="v0"))
+
+
+def test_more_clearly_above_than_places_still_draws_the_last_place():
+    # four proposals, three places; in every draw a different one comes last, so with a
+    # narrow interval all four look "clearly above" and the line must still be drawn
+    draws = []
+    for d in range(100):
+        values = 10.0 + np.random.default_rng(d).random(4)
+        values[d % 4] = 0.0
+        draws.append(values)
+    ranking = rank_samples(np.array(draws), ["a", "b", "c", "d"], top_n=3, level=0.4)
+    assert all(r.rank_high <= 3 for r in ranking.rows)
+    line = draw_funding_line(ranking, 3, "s")
+    assert line.count("funded") == 2 and line.count("lottery_funded") == 1
+    assert line.count("lottery_not_funded") == 1 and line.record.places == 1
