@@ -236,6 +236,8 @@ def _pseudonym(stage: Stage, reviewer: User) -> ReviewerPseudonym:
 def assignment_problems(stage: Stage, proposal: Proposal, reviewer: User) -> list[str]:
     """Why ``reviewer`` may not review ``proposal`` at ``stage`` (empty when they may)."""
     problems = []
+    if proposal.status != ProposalStatus.IN_REVIEW:
+        problems.append("This proposal is not in evaluation (pass it through eligibility first, or it is decided).")
     if not reviewer.has_role(Role.REVIEWER):
         problems.append(f"{reviewer.name} is not an expert evaluator.")
     if not selectors.is_scored(stage):

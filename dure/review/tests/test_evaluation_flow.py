@@ -329,3 +329,23 @@ def test_automatic_assignment_previews_then_applies_without_conflicts(client, se
     bad = dict(post, pair=post["pair"] + [f"{proposals[0].pk}:{conflicted.pk}:1.0"])
     r = client.post(reverse("stage-auto-assign", args=[written.pk]), bad, follow=True)
     assert "Nothing was applied" in _messages(r) and not Assignment.objects.exists()
+
+
+def test_eligibility_is_rechecked_before_a_proposal_moves_on(client, setting):
+    manager, call, proposals, _ = setting
+    over_cap = make_proposal(call, yearly_krw=call.max_budget_per_year_krw + 100_000_000)
+    eligibility = _stage(call, StageKind.ELIGIBILITY)
+    client.force_login(manager)
+    r = client.post(reverse("stage-decide", args=[eligibility.pk]),
+                    {"proposal": over_cap.pk, "outcome": "pass", "reason": "Looks fine."}, follow=True)
+    assert "fails the eligibility rules" in _messages(r)
+    over_cap.refresh_from_db()
+    assert over_cap.status == ProposalStatus.SUBMITTED and not Decision.objects.filter(proposal=over_cap).exists()
+    # Not yet through eligibility: no reviewer can be assigned.
+    r = client.post(reverse("stage-assign", args=[_stage(call, StageKind.WRITTEN).pk]),
+                    {"proposal": over_cap.pk, "reviewer": setting[3][0].pk})
+    assert r.status_code == 404 and not Assignment.objects.exists()
+    r = client.post(reverse("stage-decide", args=[eligibility.pk]),
+                    {"proposal": over_cap.pk, "outcome": "fail", "reason": "The budget exceeds the yearly cap."}, follow=True)
+    over_cap.refresh_from_db()
+    assert over_cap.status == ProposalStatus.INELIGIBLE
