@@ -111,7 +111,7 @@ def check_send_offer(user: User, data: OfferInput) -> JointResearchOffer:
 def check_decide_offer(user: User, offer: JointResearchOffer, *, accept: bool, is_sample: bool = False) -> JointResearchOffer:
     """The company accepts or declines; accepting forms a consortium led by the research organisation."""
     with transaction.atomic():
-        offer = JointResearchOffer.objects.select_for_update().select_related("company", "research_org", "demand").get(pk=offer.pk)
+        offer = JointResearchOffer.objects.select_for_update(of=("self",)).select_related("company", "research_org", "demand").get(pk=offer.pk)
         if user.role != Role.COMPANY or user.organisation_id != offer.company_id:
             raise ActionError(_("Only the company the offer was sent to can answer it."))
         if offer.status != OfferStatus.PENDING:
