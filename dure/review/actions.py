@@ -257,6 +257,7 @@ def assignment_problems(stage: Stage, proposal: Proposal, reviewer: User) -> lis
 def check_assign_reviewer(manager: User, stage: Stage, proposal: Proposal, reviewer: User,
                           affinity: float | None = None) -> Assignment:
     """Assign a reviewer by hand; refused on any conflict or when the load limit is reached."""
+    proposal = Proposal.objects.select_related("consortium").get(pk=proposal.pk)
     if not selectors.proposals_at_stage(stage).filter(pk=proposal.pk).exists():
         raise ActionError("This proposal has not reached this stage.")
     if stage.is_closed:
