@@ -132,10 +132,11 @@ class ConflictDetector:
         reviewer_ids = {r.identity_id for r in reviewers}
         found: dict[tuple[str, str, str], Conflict] = {}
 
-        def add(proposal_id: str, person_id: str, kind: str, evidence: str) -> None:
+        def add(proposal_id: str, person_id: str, kind: str, evidence: str,
+                source: str | None = None) -> None:
             key = (proposal_id, person_id, kind)
             if key not in found:
-                found[key] = Conflict(proposal_id, person_id, kind, evidence, f"rule:{kind}")
+                found[key] = Conflict(proposal_id, person_id, kind, evidence, source or f"rule:{kind}")
 
         # organisations: lead (with parent/child) and consortium partners
         lineage_cache: dict[str, set[str]] = {}
@@ -208,16 +209,17 @@ class ConflictDetector:
         for tie in ties:
             who = person(tie.person_id)
             if tie.proposal_id is not None:
-                add(tie.proposal_id, who, "declared_tie", f"declared: {tie.reason}")
+                add(tie.proposal_id, who, "declared_tie", f"declared: {tie.reason}",
+                    f"declared:{tie.person_id}")
             if tie.other_person_id is not None:
                 other = person(tie.other_person_id)
                 for p in proposals:
                     if other in members[p.proposal_id] and who in reviewer_ids:
                         add(p.proposal_id, who, "declared_tie",
-                            f"declared tie with applicant {other}: {tie.reason}")
+                            f"declared tie with applicant {other}: {tie.reason}", f"declared:{tie.person_id}")
                     if who in members[p.proposal_id] and other in reviewer_ids:
                         add(p.proposal_id, other, "declared_tie",
-                            f"tie declared by applicant {who}: {tie.reason}")
+                            f"tie declared by applicant {who}: {tie.reason}", f"declared:{tie.person_id}")
 
         for conflict in reciprocal_reviews(proposals, proposed_pairs, person):
             add(conflict.proposal_id, conflict.person_id, conflict.kind, conflict.evidence)

@@ -100,6 +100,7 @@ def test_declared_ties_both_ways(people):
     assert kinds(found, "P1", "rev-kriss") == {"declared_tie"}
     assert kinds(found, "P1", "rev-yonsei") == {"declared_tie"}
     assert kinds(found, "P2", "rev-nst") == {"declared_tie"}
+    assert {c.source for c in found} == {"declared:rev-kriss", "declared:rev-yonsei", "declared:app-han"}
 
 
 def test_reciprocal_review_is_flagged_on_both_pairs():
