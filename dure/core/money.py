@@ -40,22 +40,26 @@ def _ko(amount: int) -> str:
         return f"{jo:,}조 {eok:,}억 원" if eok else f"{jo:,}조 원"
     if amount >= _EOK:
         eok = amount / _EOK
-        return f"{_trim(eok, 0 if eok >= 100 else 1)}억 원"
-    if amount >= _MAN:
+        text = _trim(eok, 0 if eok >= 100 else 1 if eok >= 10 else 2)
+        return "1조 원" if text == "10,000" else f"{text}억 원"
+    if amount >= 1000 * _MAN or (amount >= _MAN and amount % _MAN == 0):
         man = round(amount / _MAN)
-        if man == 10**4:
-            return "1억 원"
-        return f"{man:,}만 원"
+        return "1억 원" if man == 10**4 else f"{man:,}만 원"
     return f"{amount:,}원"
 
 
 def _en(amount: int) -> str:
-    if amount >= _JO:
-        return f"KRW {_trim(amount / _JO, 2)} trillion"
-    if amount >= 10**9:
-        return f"KRW {_trim(amount / 10**9, 1)} billion"
-    if amount >= 10**6:
-        return f"KRW {_trim(amount / 10**6, 1)} million"
+    units = ((10**6, "million"), (10**9, "billion"), (_JO, "trillion"))
+    for k in range(len(units) - 1, -1, -1):
+        size, word = units[k]
+        if amount >= size:
+            value = amount / size
+            text = _trim(value, 2 if value < 10 else 1)
+            if text == "1,000" and k + 1 < len(units):  # rounds up into the next unit
+                return f"KRW 1 {units[k + 1][1]}"
+            return f"KRW {text} {word}"
+    if amount >= 999_950:
+        return "KRW 1 million"
     return f"KRW {amount:,}"
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import math
+import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -172,15 +175,36 @@ def _rules(args: argparse.Namespace) -> PortfolioRules:
                           must_include=ids(args.must_include), must_exclude=ids(args.must_exclude))
 
 
+@contextlib.contextmanager
+def _quiet_solver() -> Iterator[None]:
+    """Keep the solver library's own diagnostic lines off standard output."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real file descriptor (e.g. captured output): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def run(args: argparse.Namespace) -> int:
     candidates = read_candidates(args.candidates)
     budgets = read_budgets(args.budgets)
     rules = _rules(args)
     try:
-        portfolio = select_portfolio(candidates, budgets, rules, time_limit=args.time_limit)
-        explanations = explain_portfolio(candidates, budgets, rules, portfolio,
-                                         exact_top_k=max(0, args.exact_top_k),
-                                         time_limit=args.time_limit)
+        with _quiet_solver():
+            portfolio = select_portfolio(candidates, budgets, rules, time_limit=args.time_limit)
+            explanations = explain_portfolio(candidates, budgets, rules, portfolio,
+                                             exact_top_k=max(0, args.exact_top_k),
+                                             time_limit=args.time_limit)
+            comparison = (compare_with_rank(candidates, budgets, rules, optimal=portfolio)
+                          if args.compare_rank else None)
     except InfeasibleRulesError as exc:
         raise CommandError("the rules cannot all be met:\n  - "
                            + "\n  - ".join(s.message for s in exc.shortfalls)) from None
@@ -207,8 +231,8 @@ def run(args: argparse.Namespace) -> int:
     for key in sorted(table):
         spent = portfolio.spent.get(key, 0.0)
         print(f"  {key[0]} {key[1]}: {format_krw(spent)} of {format_krw(table[key])}")
-    if args.compare_rank:
-        cmp = compare_with_rank(candidates, budgets, rules, optimal=portfolio)
+    if comparison is not None:
+        cmp = comparison
         print(f"fund_by_rank objective={cmp.baseline.objective:.4f} selected={len(cmp.baseline.selected)} "
               f"international_share={cmp.baseline.international_share:.2%}")
         print(f"quality_ratio_vs_rank={cmp.quality_ratio:.3f} only_in_optimal={len(cmp.only_in_optimal)} "
