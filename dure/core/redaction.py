@@ -44,9 +44,12 @@ _ORCID = r"\b\d{4}-\d{4}-\d{4}-\d{3}[\dXx]\b"
 # ROR id: "0", six characters of Crockford base32 (no i, l, o, u), two checksum digits;
 # at least one letter, so a plain nine-digit number is not mistaken for one.
 _ROR = r"\b0(?=[a-hj-km-np-tv-z0-9]{6}\d{2}\b)(?=[0-9]*[a-hj-km-np-tv-z])[a-hj-km-np-tv-z0-9]{6}\d{2}\b"
+# Phone numbers: dashes or dots between groups; spaces only after a "+" country code or
+# in a local number starting with 0, so runs of years or amounts are left alone.
 _PHONE = (
-    r"(?<![\w+])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)|\d{2,4})[\s.\-]\d{3,4}[\s.\-]\d{4}(?!\w)"
-    r"|(?<![\w+])\+\d{1,3}[\s.\-]?\d{1,4}[\s.\-]\d{3,4}[\s.\-]?\d{4}(?!\w)"
+    r"(?<![\w+])(?:\(\d{1,4}\)\s?|\d{2,4}[.\-])\d{3,4}[.\-]\d{4}(?!\w)"
+    r"|(?<![\w+])\+\d{1,3}[\s.\-]?(?:\(\d{1,4}\)|\d{1,4})[\s.\-]?\d{3,4}[\s.\-]?\d{4}(?!\w)"
+    r"|(?<![\w+])0\d{1,2}\s\d{3,4}\s\d{4}(?!\w)"
     r"|(?<!\w)01[016789]\d{7,8}(?!\w)"
 )
 _PATTERNS = (_EMAIL, _URL, _ORCID, _ROR, _PHONE)

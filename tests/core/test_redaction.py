@@ -42,6 +42,7 @@ def test_names_and_aliases(text, expected):
         "see www.example.org/path?x=1",
         "call +82-42-868-7114 today",
         "mobile 010-1234-5678 or 01012345678",
+        "phone +82 42 868 7114 or 042 868 7114",
         "office (042) 868-7114",
         "ORCID 0000-0002-1825-0097 and https://orcid.org/0000-0001-5109-3700",
         "ROR https://ror.org/01k4yrm29 or 01k4yrm29",
@@ -69,6 +70,7 @@ def test_counts_and_trailing_punctuation_kept():
         "The budget for 2023-2025 is 1,200,000,000 KRW from 2024-01-15, TRL 4-6, 15.3% share.",
         "Doe-eyed reviewers, a Jane Austen novel, and the Fraunhofer lines in a spectrum.",
         "기계 연구에 필요한 장비",
+        "in 2024 2025 2026 we spend 1200 3400 5600 and 120 3400 5600",
     ],
 )
 def test_does_not_over_redact(text):
