@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from dure.organisations.models import Organisation, OrgKind
 from dure.partners.actions import check_add_member, check_create_consortium
 from dure.partners.models import Consortium
 from dure.programmes.models import Call, Technology
+from dure.proposals.models import Proposal
 from dure.testing.factories import (
     make_call,
     make_company_user,
@@ -63,3 +66,10 @@ def make_world(*, international: bool = False, **call_kw) -> World:
         foreign = make_org(OrgKind.FOREIGN, country="US", name="Massachusetts Institute of Technology")
         check_add_member(lead, consortium, foreign, "foreign")
     return World(lead, company, call, technology, consortium, foreign)
+
+
+def create(client, world, **override):
+    client.force_login(world.lead)
+    r = client.post(reverse("proposal-create", args=[world.call.pk]), world.form(**override))
+    assert r.status_code == 302, r.content.decode()
+    return Proposal.objects.latest("pk")

@@ -21,7 +21,7 @@ from dure.proposals.models import (
     Submission,
 )
 from dure.proposals.receipts import verify_receipt, verify_submission
-from dure.proposals.tests.helpers import PDF, make_world
+from dure.proposals.tests.helpers import PDF, create, make_world
 from dure.testing.factories import (
     make_auditor,
     make_call,
@@ -39,13 +39,6 @@ pytestmark = pytest.mark.django_db
 def counts():
     return (Proposal.objects.count(), ProposalMember.objects.count(), ProposalBudgetYear.objects.count(),
             Submission.objects.count(), Attachment.objects.count())
-
-
-def create(client, world, **override):
-    client.force_login(world.lead)
-    r = client.post(reverse("proposal-create", args=[world.call.pk]), world.form(**override))
-    assert r.status_code == 302, r.content.decode()
-    return Proposal.objects.latest("pk")
 
 
 def submit(client, proposal, key="k-1"):
