@@ -165,11 +165,29 @@ def rerun_lottery(record: LotteryRecord) -> LotteryRecord:
 
 @dataclass(frozen=True)
 class FundingDecision:
+    """One proposal's decision; ``reason`` is a plain sentence fit to show its applicant."""
+
     proposal_id: Any
     decision: str
     expected_rank: float
     rank_low: int
     rank_high: int
+    reason: str = ""
+
+
+def _reason(decision: str, row: Any, places: int, band: int, lottery_places: int, level: float) -> str:
+    ranks = f"its plausible ranks ({level:.0%} interval) are {row.rank_low} to {row.rank_high}"
+    if decision == FUNDED:
+        if row.rank_high <= places:
+            return f"Funded: {ranks}, all within the {places} fundable places."
+        return f"Funded: {ranks}; no more proposals were near the line than places left, so no draw was needed."
+    if decision in (LOTTERY_FUNDED, LOTTERY_NOT_FUNDED):
+        outcome = "drawn" if decision == LOTTERY_FUNDED else "not drawn"
+        return (f"Lottery band: {ranks}, crossing the funding line at place {places}; "
+                f"{band} proposals that cannot be told apart drew {lottery_places} places, and this one was {outcome}.")
+    if row.rank_low <= places:
+        return f"Not funded: {ranks}; all {places} places went to proposals clearly above the line."
+    return f"Not funded: {ranks}, all below the {places} fundable places."
 
 
 @dataclass(frozen=True)
@@ -226,5 +244,8 @@ def draw_funding_line(ranking: Ranking, fundable: int, seed: str) -> FundingLine
             decision = LOTTERY_FUNDED if str(row.proposal_id) in winners else LOTTERY_NOT_FUNDED
         else:
             decision = NOT_FUNDED
-        decisions.append(FundingDecision(row.proposal_id, decision, row.expected_rank, row.rank_low, row.rank_high))
+        decisions.append(FundingDecision(
+            row.proposal_id, decision, row.expected_rank, row.rank_low, row.rank_high,
+            _reason(decision, row, n_places, len(band), places, ranking.level),
+        ))
     return FundingLine(decisions=tuple(decisions), fundable=n_places, record=record)

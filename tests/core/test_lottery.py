@@ -39,6 +39,9 @@ def test_funding_line_structure():
     assert all(decisions[f"P{i:02d}"] == "not_funded" for i in range(8, 12))
     assert line.record.places == 3 and len(line.record.candidates) == 6
     assert set(line.record.winners) == {p for p, d in decisions.items() if d == "lottery_funded"}
+    reasons = {d.proposal_id: d.reason for d in line.decisions}
+    assert reasons["P00"].startswith("Funded") and "6 proposals that cannot be told apart drew 3" in reasons["P03"]
+    assert reasons["P11"].startswith("Not funded")
 
 
 def test_lottery_reproducible_and_seed_matters():
