@@ -13,9 +13,9 @@ from dure.testing import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def _form(track, **over):
+def _form(track_obj, **over):
     data = {
-        "track": track.pk, "name_ko": "반도체 패키징 공고", "name_en": "Packaging call",
+        "track": track_obj.pk, "name_ko": "반도체 패키징 공고", "name_en": "Packaging call",
         "description": "", "opens_at": "2026-12-01T09:00", "deadline": "2027-01-15T18:00",
         "grace_seconds": "0", "first_year": "2027", "duration_years": "3",
         "max_budget_per_year_krw": "2000000000", "min_members": "2", "max_members": "6",
