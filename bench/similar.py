@@ -43,11 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--n-probe", type=int, default=24)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--spread", type=float, default=0.9,
+                        help="noise around each topic direction; larger = topics overlap more")
     args = parser.parse_args(argv)
     n = args.n or (10_000 if args.quick else 100_000)
     rng = np.random.default_rng(args.seed)
     n_topics = max(10, n // 100)
-    data = clustered_vectors(n + args.queries, args.dim, n_topics, rng)
+    data = clustered_vectors(n + args.queries, args.dim, n_topics, rng, spread=args.spread)
     base, queries = data[:n], data[n:]
     ids = [f"P{i:06d}" for i in range(n)]
 
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"n_projects={n}")
     print(f"dim={args.dim}")
     print(f"n_topics={n_topics}")
+    print(f"spread={args.spread}")
     print(f"queries={args.queries}")
     print(f"ivf_lists={ivf.centres_.shape[0]}")
     print(f"n_probe={args.n_probe}")
