@@ -99,6 +99,9 @@ def proposal_edit(request, proposal_id: int):
     proposal = selectors.access_proposal_by_id(request.user, proposal_id)
     if not actions.may_write(request.user, proposal.consortium):
         raise NotFoundOrForbidden("proposal")
+    if proposal.status not in EDITABLE or not proposal.call.accepts_submissions_at():
+        messages.error(request, _("This proposal can no longer be changed: the call is closed or the evaluation has begun."))
+        return redirect("proposal-detail", proposal_id=proposal.pk)
     form = _form(proposal.call, proposal.consortium, request.POST or None, request.FILES or None, proposal=proposal)
     if request.method == "POST" and form.is_valid():
         try:
