@@ -269,3 +269,19 @@ def test_fair_mode_lifts_the_proposal_optimal_mode_sacrifices():
     assert set(fair.as_ids(problem)) == {("P1", "R1"), ("P2", "R2")}
     assert fair.per_proposal_min > optimal.per_proposal_min
     assert fair.total_affinity < optimal.total_affinity
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 11))
+def test_diagnosis_names_a_proposal_stripped_of_candidates(seed, victim):
+    problem = slack_instance(seed=seed)
+    own = problem.pair_reviewer[problem.pair_proposal == victim]
+    keep_one = own[:1]  # one candidate left, three needed
+    extra = np.array([[victim, r] for r in own if r not in keep_one], np.int64).reshape(-1, 2)
+    stripped = AssignmentProblem(**{**problem.__dict__,
+                                    "conflicts": np.concatenate([problem.conflicts, extra])})
+    with pytest.raises(InfeasibleAssignment) as info:
+        ReviewerAssigner("optimal").solve(stripped)
+    named = {s.proposal_id: s for s in info.value.diagnosis_.shortfalls}
+    assert f"P{victim}" in named
+    assert named[f"P{victim}"].candidates <= 1
