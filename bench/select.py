@@ -11,6 +11,7 @@ about 1 trillion KRW, feasibility studies first (assumed 10 and 50 billion KRW i
 the rest evenly over 2028-2030). Candidates: 10 sectors, 400 lead organisations of very
 unequal size, 12% international, projects of 1-5 years starting 2026-2028 with yearly
 costs on a 5억 KRW grid, calibrated quality ~ N(70, 10) on a 0-100 scale.
+What-if: the 2026 choke-point budget cut by 10%.
 Rules: international share >= 15%, at least 3 projects per sector, at most 5 projects
 per lead organisation, 3 proposals the committee must include and 3 it excludes.
 
@@ -97,8 +98,8 @@ def run_seed(n: int, seed: int, time_limit: float, explain_top_k: int) -> dict[s
     explanations = explain_portfolio(candidates, budgets, rules, best, exact_top_k=explain_top_k,
                                      time_limit=time_limit)
     explain_s = time.perf_counter() - start
-    cut = {("choke-point", 2027): round(0.9 * next(b.amount for b in budgets
-                                                    if (b.track, b.year) == ("choke-point", 2027)))}
+    cut = {("choke-point", 2026): round(0.9 * next(b.amount for b in budgets
+                                                    if (b.track, b.year) == ("choke-point", 2026)))}
     start = time.perf_counter()
     moved = what_if(candidates, budgets, rules, WhatIfChange(budgets=cut), before=best,
                     time_limit=time_limit)

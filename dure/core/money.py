@@ -39,8 +39,7 @@ def _ko(amount: int) -> str:
             jo, eok = jo + 1, 0
         return f"{jo:,}조 {eok:,}억 원" if eok else f"{jo:,}조 원"
     if amount >= _EOK:
-        eok = amount / _EOK
-        text = _trim(eok, 0 if eok >= 100 else 1 if eok >= 10 else 2)
+        text = _trim(amount / _EOK, 0 if amount >= 100 * _EOK else 1 if amount >= 10 * _EOK else 2)
         return "1조 원" if text == "10,000" else f"{text}억 원"
     if amount >= 1000 * _MAN or (amount >= _MAN and amount % _MAN == 0):
         man = round(amount / _MAN)
@@ -74,7 +73,7 @@ def format_krw(amount: Real | int | float, lang: str = "ko") -> str:
         raise ValueError(f"format_krw needs a finite amount of won, got {amount!r}")
     if lang not in ("ko", "en"):
         raise ValueError(f"format_krw speaks 'ko' or 'en', not {lang!r}")
-    won = round(amount)
+    won = int(round(float(amount)))
     sign = "-" if won < 0 else ""
     text = _ko(abs(won)) if lang == "ko" else _en(abs(won))
     return sign + text

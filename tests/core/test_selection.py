@@ -69,7 +69,7 @@ def brute_force(candidates, budgets, rules):
     return best
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -237,3 +237,29 @@ def test_inputs_are_not_mutated_and_results_are_repeatable():
     second = select_portfolio(candidates, budgets, PortfolioRules(0.15))
     assert first.selected == second.selected
     assert candidates == snapshot
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_n=7), st.integers(1, 10))
+def test_what_if_more_money_never_lowers_quality_and_lists_every_move(instance, extra):
+    candidates, budgets, rules = instance
+    try:
+        before = select_portfolio(candidates, budgets, rules)
+    except InfeasibleRulesError:
+        return
+    more = {("choke", 2026): budgets[0].amount + extra * 100_000_000}
+    result = what_if(candidates, budgets, rules, WhatIfChange(budgets=more), before=before)
+    assert result.objective_change >= -1e-9
+    assert set(result.entered) == set(result.after.selected) - set(before.selected)
+    assert set(result.left) == set(before.selected) - set(result.after.selected)
+    changed = [dataclasses.replace(b, amount=more.get((b.track, b.year), b.amount)) for b in budgets]
+    assert check_portfolio(result.after.selected, candidates, changed, rules) == ()
+
+
+def test_sector_money_minimum_is_kept():
+    candidates, budgets = _simple()
+    rules = PortfolioRules(None, sector_money_minimums={"bio": 900_000_000})
+    portfolio = select_portfolio(candidates, budgets, rules)
+    bio = sum(c.total_cost for c in candidates if c.sector == "bio" and c.proposal_id in portfolio.selected)
+    assert bio >= 900_000_000
+    assert check_portfolio(portfolio.selected, candidates, budgets, rules) == ()

@@ -91,8 +91,10 @@ def explain_portfolio(
     for i in [*rejected[:exact_top_k], *selected[:exact_top_k]]:
         if not _never_fundable(candidates[i], table):
             forced = model.solve({i: candidates[i].proposal_id not in chosen_ids})
+            # An empty portfolio meets a share target only vacuously, so it is no alternative.
+            vacuous = bool(rules.min_international_share) and not forced.x.any()
             exact[i] = (portfolio.objective - forced.objective
-                        if forced.status in ("optimal", "time_limit") else None)
+                        if forced.status in ("optimal", "time_limit") and not vacuous else None)
 
     out = []
     for i, c in enumerate(candidates):

@@ -94,8 +94,9 @@ class SelectionModel:
                 if cost > 0:
                     by_track_year[(c.track, year)].append((i, float(cost)))
         for key in sorted(by_track_year):
-            cols, vals = zip(*by_track_year[key], strict=True)
-            rows.append(Row("budget", key, np.array(cols), np.array(vals), -np.inf,
+            pairs = by_track_year[key]
+            rows.append(Row("budget", key, np.array([p[0] for p in pairs]),
+                            np.array([p[1] for p in pairs]), -np.inf,
                             self.budgets.get(key, 0.0), True))
         share = self.rules.min_international_share
         if share:
@@ -105,13 +106,13 @@ class SelectionModel:
         sectors = np.array([c.sector for c in self.candidates], dtype=object)
         for sector, minimum in sorted(self.rules.sector_minimums.items()):
             if minimum > 0:
-                cols = np.flatnonzero(sectors == sector)
-                rows.append(Row("sector_minimum", (sector,), cols, np.ones(len(cols)),
+                members = np.flatnonzero(sectors == sector)
+                rows.append(Row("sector_minimum", (sector,), members, np.ones(len(members)),
                                 float(minimum), np.inf, False))
         for sector, money in sorted(self.rules.sector_money_minimums.items()):
             if money > 0:
-                cols = np.flatnonzero(sectors == sector)
-                rows.append(Row("sector_money_minimum", (sector,), cols, self.total_cost[cols],
+                members = np.flatnonzero(sectors == sector)
+                rows.append(Row("sector_money_minimum", (sector,), members, self.total_cost[members],
                                 float(money), np.inf, True))
         cap = self.rules.organisation_cap
         if cap is not None:
@@ -120,8 +121,8 @@ class SelectionModel:
                 orgs[c.organisation_id].append(i)
             for org in sorted(orgs):
                 if len(orgs[org]) > cap:
-                    cols = np.array(orgs[org])
-                    rows.append(Row("organisation_cap", (org,), cols, np.ones(len(cols)),
+                    led = np.array(orgs[org])
+                    rows.append(Row("organisation_cap", (org,), led, np.ones(len(led)),
                                     -np.inf, float(cap), False))
         return rows
 

@@ -129,12 +129,12 @@ def check_portfolio(
     for sector, minimum in rules.sector_minimums.items():
         if counts[sector] < minimum:
             problems.append(f"sector {sector!r} has {counts[sector]} projects, fewer than {minimum}")
-    money: dict[str, float] = defaultdict(float)
+    funded: dict[str, float] = defaultdict(float)
     for c in picked:
-        money[c.sector] += c.total_cost
-    for sector, minimum in rules.sector_money_minimums.items():
-        if money[sector] < minimum:
-            problems.append(f"sector {sector!r} gets {format_krw(money[sector])}, less than {format_krw(minimum)}")
+        funded[c.sector] += c.total_cost
+    for sector, floor in rules.sector_money_minimums.items():
+        if funded[sector] < floor:
+            problems.append(f"sector {sector!r} gets {format_krw(funded[sector])}, less than {format_krw(floor)}")
 
     if rules.organisation_cap is not None:
         per_org = Counter(c.organisation_id for c in picked)
