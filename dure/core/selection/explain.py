@@ -88,13 +88,18 @@ def explain_portfolio(
     selected = sorted((i for i in free if candidates[i].proposal_id in chosen_ids),
                       key=lambda i: (candidates[i].quality, candidates[i].proposal_id))
     exact: dict[int, float | None] = {}
-    for i in [*rejected[:exact_top_k], *selected[:exact_top_k]]:
-        if not _never_fundable(candidates[i], table):
-            forced = model.solve({i: candidates[i].proposal_id not in chosen_ids})
-            # An empty portfolio meets a share target only vacuously, so it is no alternative.
-            vacuous = bool(rules.min_international_share) and not forced.x.any()
-            exact[i] = (portfolio.objective - forced.objective
-                        if forced.status in ("optimal", "time_limit") and not vacuous else None)
+    # Thresholds are exact only between proven optima; otherwise the estimates stand.
+    near = [*rejected[:exact_top_k], *selected[:exact_top_k]] if portfolio.status == "optimal" else []
+    for i in near:
+        if _never_fundable(candidates[i], table):
+            continue
+        forced = model.solve({i: candidates[i].proposal_id not in chosen_ids})
+        # An empty portfolio meets a share target only vacuously, so it is no alternative.
+        vacuous = bool(rules.min_international_share) and not forced.x.any()
+        if forced.status == "infeasible" or (forced.status == "optimal" and vacuous):
+            exact[i] = None
+        elif forced.status == "optimal":
+            exact[i] = portfolio.objective - forced.objective
 
     out = []
     for i, c in enumerate(candidates):
