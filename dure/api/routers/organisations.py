@@ -4,7 +4,7 @@ from django_ratelimit.decorators import ratelimit
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from dure.api.schemas import OrganisationOut
+from dure.api.schemas import ErrorOut, OrganisationOut
 from dure.organisations.models import Organisation
 
 router = Router(tags=["organisations"])
@@ -17,7 +17,7 @@ class OrganisationSearch(Schema):
     limit: int = Field(20, ge=1, le=100)
 
 
-@router.get("", response=list[OrganisationOut])
+@router.get("", response={200: list[OrganisationOut], 422: ErrorOut, 429: ErrorOut})
 @ratelimit(key="user_or_ip", rate=lambda g, r: settings.DURE_RATE_SEARCH, block=True)
 def search_organisations(request, filters: Query[OrganisationSearch]):
     qs = Organisation.objects.all()
