@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dure.accounts.errors import ActionError
@@ -12,6 +13,7 @@ from dure.outcomes import actions, charts, selectors
 from dure.outcomes.dashboard import OUTCOME_FIELDS, build_dashboard
 from dure.outcomes.export import dashboard_workbook
 from dure.outcomes.forms import OutcomeForm
+from dure.outcomes.pdf import dashboard_pdf
 from dure.outcomes.plausibility import OutcomeInput
 
 
@@ -59,4 +61,13 @@ def manager_dashboard_xlsx(request):
     content = dashboard_workbook(build_dashboard())
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="dure-dashboard-{timezone.now():%Y%m%d}.xlsx"'
+    return response
+
+
+@role_required(Role.MANAGER)
+def manager_dashboard_pdf(request):
+    lang = "ko" if (get_language() or "ko").startswith("ko") else "en"
+    content = dashboard_pdf(build_dashboard(), lang)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="dure-dashboard-{timezone.now():%Y%m%d}-{lang}.pdf"'
     return response
