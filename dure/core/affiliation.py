@@ -66,6 +66,10 @@ COUNTRY_NAMES = {
     "estonia": "EE", "latvia": "LV", "lithuania": "LT", "luxembourg": "LU", "iceland": "IS",
     "cyprus": "CY", "uruguay": "UY", "ecuador": "EC", "venezuela": "VE", "cuba": "CU",
 }
+_ORG_WORDS = frozenset(
+    "university universidad universite universitat universita college institute institut "
+    "hospital center centre school academy laboratory".split()
+)
 _SPLIT = re.compile(r"[,;|/\n()]+")
 _HANGUL = re.compile(r"[가-힣]")
 
@@ -100,7 +104,11 @@ def country_hint(affiliation: str) -> str:
         if part in COUNTRY_NAMES:
             return COUNTRY_NAMES[part]
         words = part.split()
+        if len(parts) < 2 or _ORG_WORDS.intersection(words):
+            continue  # "University of New Mexico" names no country
         for n in (3, 2, 1):  # "Seoul 08826 South Korea", "Daejeon Korea"
+            if len(words) > n and words[-n - 1] == "new":
+                continue
             if len(words) >= n and " ".join(words[-n:]) in COUNTRY_NAMES:
                 return COUNTRY_NAMES[" ".join(words[-n:])]
     for name in ("대한민국", "한국"):

@@ -65,6 +65,7 @@ def test_helpers_and_errors() -> None:
     assert normalise("한국과학기술원(KAIST)") == "한국과학기술원 kaist"
     assert country_hint("Seoul 08826, Republic of Korea") == "KR"
     assert country_hint("Stanford, CA, USA") == "US"
+    assert country_hint("Department of Pathology, University of New Mexico") == ""
     with pytest.raises(AffiliationMatcherError, match="before match"):
         AffiliationMatcher().match("x")
     with pytest.raises(AffiliationMatcherError, match="no organisations"):
