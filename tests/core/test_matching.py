@@ -62,7 +62,7 @@ def test_korean_query_finds_author_of_english_work_and_back(pairs):
                    for p in pairs]
     ko_queries = [Query(id=p["openalex_id"], title=p["title_ko"]) for p in pairs]
     own = {p["openalex_id"]: f"author-{p['openalex_id']}" for p in pairs}
-    model = _quiet_fit(AffinityModel(lexical_weight=0.3), en_profiles)
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None), en_profiles)
     ranks = _rank_of_own_author(model.score(ko_queries, top_k=5), own, own)
     assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
     assert all(r <= 5 for r in ranks), ranks
@@ -71,7 +71,7 @@ def test_korean_query_finds_author_of_english_work_and_back(pairs):
                            works=(Work(id=p["openalex_id"], title=p["title_ko"], year=p["year"]),))
                    for p in pairs]
     en_queries = [Query(id=p["openalex_id"], title=p["title_en"]) for p in pairs]
-    model = _quiet_fit(AffinityModel(lexical_weight=0.3), ko_profiles)
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None), ko_profiles)
     ranks = _rank_of_own_author(model.score(en_queries, top_k=5), own, own)
     assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
 

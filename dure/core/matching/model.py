@@ -39,27 +39,31 @@ class AffinityModel:
     """Multilingual expertise affinity: neural embedding + Korean-aware TF-IDF.
 
     A query's similarity to a work mixes the embedding cosine with the lexical
-    cosine (``lexical_weight``). A profile's score is the recency-weighted mean over
-    its ``top_works`` best-matching works (half-life ``recency_half_life_years``
-    counted back from ``reference_year``, default the newest work's year; undated
-    works weigh 1). Works with no text are skipped; profiles left with no usable
+    cosine (``lexical_weight``); an old work loses up to ``recency_penalty`` of it,
+    ``recency_penalty * (1 - 0.5 ** (age / recency_half_life_years))`` with the age
+    counted back from ``reference_year`` (default: the newest work's year; undated
+    works lose nothing). A profile's score is the mean of its ``top_works``
+    best-matching works, so one strong line of work is not drowned by many others. Works with no text are skipped; profiles left with no usable
     work are not scored and, like those with fewer than ``min_works``, are named in
     ``warnings_``.
     """
 
     def __init__(self, backend: str | EmbeddingBackend = DEFAULT_BACKEND, lexical_weight: float = 0.3,
-                 recency_half_life_years: float | None = 8.0, top_works: int = 3, min_works: int = 2,
+                 recency_half_life_years: float | None = 8.0, recency_penalty: float = 0.05, top_works: int = 3, min_works: int = 2,
                  max_words: int = 48, reference_year: int | None = None, cache_dir: str | Path | None = None,
                  block_size: int = 256) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise MatchingInputError(f"lexical_weight must be within [0, 1], got {lexical_weight}")
         if recency_half_life_years is not None and recency_half_life_years <= 0:
             raise MatchingInputError("recency_half_life_years must be positive, or None to ignore recency")
+        if recency_penalty < 0:
+            raise MatchingInputError(f"recency_penalty must be >= 0, got {recency_penalty}")
         if top_works < 1 or min_works < 0 or max_words < 1 or block_size < 1:
             raise MatchingInputError("top_works, max_words and block_size must be >= 1 and min_works >= 0")
         self.backend = backend
         self.lexical_weight = lexical_weight
         self.recency_half_life_years = recency_half_life_years
+        self.recency_penalty = recency_penalty
         self.top_works = top_works
         self.min_works = min_works
         self.max_words = max_words
@@ -102,7 +106,7 @@ class AffinityModel:
         self.works_ = tuple(works)
         self.work_profile_ = np.asarray(owner, dtype=np.int64)
         self.layout_ = build_layout(self.work_profile_, len(profiles))
-        self.work_weight_ = self._recency(works)
+        self.work_penalty_ = self._recency_penalty(works)
         self.backend_ = self._resolve_backend()
         texts = [w.text for w in works]
         if self.lexical_weight < 1.0:
@@ -118,19 +122,21 @@ class AffinityModel:
         logger.warning(message)
         warnings.warn(message, ThinProfileWarning, stacklevel=3)
 
-    def _recency(self, works) -> np.ndarray:
-        weights = np.ones(len(works), dtype=np.float32)
-        if self.recency_half_life_years is None:
-            return weights
+    def _recency_penalty(self, works) -> np.ndarray:
+        penalty = np.zeros(len(works), dtype=np.float32)
+        self.reference_year_ = None
+        if self.recency_half_life_years is None or self.recency_penalty == 0:
+            return penalty
         years = [w.year for w in works if w.year is not None]
         ref = self.reference_year if self.reference_year is not None else (max(years) if years else None)
         self.reference_year_ = ref
         if ref is None:
-            return weights
+            return penalty
         for i, w in enumerate(works):
             if w.year is not None:
-                weights[i] = 0.5 ** (max(0, ref - w.year) / self.recency_half_life_years)
-        return weights
+                decay = 0.5 ** (max(0, ref - w.year) / self.recency_half_life_years)
+                penalty[i] = self.recency_penalty * (1.0 - decay)
+        return penalty
 
     def _embed(self, texts: list[str], kind: str, progress: Callable[[int], None] | None = None) -> np.ndarray:
         cut = [truncate_words(t, self.max_words) for t in texts]
@@ -179,7 +185,7 @@ class AffinityModel:
             raise MatchingInputError(f"query id {dup!r} appears twice")
         dense, lex = self.transform_queries(queries, progress)
         blocks = block_bounds(len(queries), self.block_size)
-        args = (self.work_dense_, self.work_lex_, self.work_weight_, self.layout_,
+        args = (self.work_dense_, self.work_lex_, self.work_penalty_, self.layout_,
                 self.lexical_weight, self.top_works, top_k)
         if executor == "local":
             parts = [score_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, *args)
@@ -218,17 +224,17 @@ class AffinityModel:
         w_lex = self.work_lex_[widx] if self.work_lex_ is not None else None
         dsim = (dense @ self.work_dense_[widx].T)[0]
         lsim = (lex @ w_lex.T).toarray()[0] if lex is not None else np.zeros(len(widx), np.float32)
-        sim = work_similarities(dense, self.work_dense_[widx], self.lexical_weight, lex, w_lex)[0]
+        pen = self.work_penalty_[widx]
+        sim = work_similarities(dense, self.work_dense_[widx], self.lexical_weight, lex, w_lex)[0] - pen
         order = np.lexsort((widx, -sim))
         used = set(order[:self.top_works].tolist())
-        wts = self.work_weight_[widx]
         sel = np.array(sorted(used))
-        score = float((sim[sel] * wts[sel]).sum() / wts[sel].sum()) if wts[sel].sum() > 0 else float("nan")
+        score = float(sim[sel].mean())
         evidence = tuple(
             WorkEvidence(work_id=self.works_[widx[j]].id, title=self.works_[widx[j]].title,
                          year=self.works_[widx[j]].year, similarity=float(sim[j]),
                          dense_similarity=float(dsim[j]) if self.lexical_weight < 1 else 0.0,
-                         lexical_similarity=float(lsim[j]), recency_weight=float(wts[j]),
+                         lexical_similarity=float(lsim[j]), recency_penalty=float(pen[j]),
                          used_in_score=j in used)
             for j in order)
         terms: tuple[tuple[str, float], ...] = ()

@@ -1,8 +1,8 @@
 """Blocked top-k affinity: query blocks against all works, aggregated per profile.
 
 No query x profile matrix is ever held whole: each block of queries is scored against
-the works, works are folded into profile scores (recency-weighted mean of the profile's
-best ``top_works`` works) and only the best ``top_k`` profiles per query are kept.
+the works, works are folded into profile scores (mean of the profile's best
+``top_works`` works, after each work's recency penalty) and only the best ``top_k`` profiles per query are kept.
 """
 
 from __future__ import annotations
@@ -46,33 +46,82 @@ def build_layout(work_profile: np.ndarray, n_profiles: int) -> WorkLayout:
 def work_similarities(q_dense: np.ndarray, w_dense: np.ndarray, lexical_weight: float,
                       q_lex: sp.csr_matrix | None, w_lex: sp.csr_matrix | None) -> np.ndarray:
     """Combined similarity (B x n_works) of a block of queries with every work."""
-    s = q_dense @ w_dense.T
+    return work_similarities_t(q_dense, w_dense, lexical_weight, q_lex, w_lex).T
+
+
+def work_similarities_t(q_dense: np.ndarray, w_dense: np.ndarray, lexical_weight: float,
+                        q_lex: sp.csr_matrix | None, w_lex: sp.csr_matrix | None) -> np.ndarray:
+    """Combined similarity, works as rows (n_works x B), so a profile's works are whole rows."""
+    return _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex)[:-1]
+
+
+def _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex) -> np.ndarray:
+    """(n_works + 1) x B similarities; the last row is -inf, the padding target of the layout."""
+    n, b = w_dense.shape[0], q_dense.shape[0]
+    s = np.empty((n + 1, b), dtype=np.float32)
+    np.matmul(np.asarray(w_dense, dtype=np.float32), np.asarray(q_dense, dtype=np.float32).T, out=s[:n])
     if lexical_weight > 0 and q_lex is not None and w_lex is not None:
-        s *= (1.0 - lexical_weight)
-        lex = (q_lex @ w_lex.T).toarray().astype(np.float32, copy=False)
-        s += lexical_weight * lex
-    return s.astype(np.float32, copy=False)
+        s[:n] *= np.float32(1.0 - lexical_weight)
+        s[:n] += np.float32(lexical_weight) * (w_lex @ q_lex.T).toarray().astype(np.float32, copy=False)
+    s[n] = -np.inf
+    return s
 
 
-def fold_profiles(s: np.ndarray, work_weight: np.ndarray, layout: WorkLayout, top_works: int) -> np.ndarray:
-    """Profile scores (B x n_profiles): recency-weighted mean of each profile's best works."""
-    b = s.shape[0]
-    s_ext = np.concatenate([s, np.full((b, 1), -np.inf, dtype=np.float32)], axis=1)
-    w_ext = np.append(work_weight.astype(np.float32), np.float32(0.0))
-    out = np.full((b, layout.n_profiles), -np.inf, dtype=np.float32)
+_NETWORK_MAX_WIDTH = 16
+
+
+def _fold_bucket_network(s_ext: np.ndarray, mat: np.ndarray, n_eff: np.ndarray, m: int) -> np.ndarray:
+    """Mean of the best ``n_eff`` works of each row of ``mat``, one work column at a time.
+
+    A running top-m is kept as whole (P_b x B) arrays updated with in-place maximum /
+    minimum, so every step is one vectorised elementwise pass.
+    """
+    p_b, width = mat.shape
+    b = s_ext.shape[1]
+    depth = min(m, width)
+    top = [np.full((p_b, b), -np.inf, dtype=np.float32) for _ in range(depth)]
+    tmp = np.empty((p_b, b), dtype=np.float32)
+    for j in range(width):
+        v = s_ext[mat[:, j]]
+        for t in range(depth):
+            np.maximum(top[t], v, out=tmp)
+            np.minimum(top[t], v, out=v)
+            top[t], tmp = tmp, top[t]
+    total = np.zeros((p_b, b), dtype=np.float32)
+    for t in range(depth):
+        rows = n_eff > t
+        total[rows] += top[t][rows]
+    return total / n_eff[:, None].astype(np.float32)
+
+
+def _fold_bucket_partition(s_ext: np.ndarray, mat: np.ndarray, n_eff: np.ndarray, m: int) -> np.ndarray:
+    """The same fold for wide buckets (few profiles with many works), by partition."""
+    g = s_ext[mat]  # (P_b, width, B)
+    if mat.shape[1] > m:
+        g = -np.partition(-g, m - 1, axis=1)[:, :m, :]
+    return np.where(np.isfinite(g), g, 0.0).sum(axis=1) / n_eff[:, None].astype(np.float32)
+
+
+def fold_profiles_t(s_t: np.ndarray, layout: WorkLayout, top_works: int) -> np.ndarray:
+    """Profile scores (n_profiles x B) from work similarities (n_works x B)."""
+    b = s_t.shape[1]
+    s_ext = np.concatenate([s_t, np.full((1, b), -np.inf, dtype=np.float32)], axis=0)
+    return _fold_ext(s_ext, layout, top_works)
+
+
+def _fold_ext(s_ext: np.ndarray, layout: WorkLayout, top_works: int) -> np.ndarray:
+    b = s_ext.shape[1]
+    out = np.full((layout.n_profiles, b), -np.inf, dtype=np.float32)
     for profs, mat in layout.buckets:
-        g = s_ext[:, mat]  # (B, P_b, width)
-        wts = np.broadcast_to(w_ext[mat], g.shape)
-        if mat.shape[1] > top_works:
-            part = np.argpartition(-g, top_works - 1, axis=2)[:, :, :top_works]
-            g = np.take_along_axis(g, part, axis=2)
-            wts = np.take_along_axis(wts, part, axis=2)
-        valid = np.isfinite(g)
-        wts = np.where(valid, wts, 0.0)
-        num = (np.where(valid, g, 0.0) * wts).sum(axis=2)
-        den = wts.sum(axis=2)
-        out[:, profs] = np.where(den > 0, num / np.where(den > 0, den, 1.0), -np.inf)
+        n_eff = np.minimum((mat < layout.n_works).sum(axis=1), top_works)
+        fold = _fold_bucket_network if mat.shape[1] <= _NETWORK_MAX_WIDTH else _fold_bucket_partition
+        out[profs] = fold(s_ext, mat, n_eff, top_works)
     return out
+
+
+def fold_profiles(s: np.ndarray, layout: WorkLayout, top_works: int) -> np.ndarray:
+    """Profile scores (B x n_profiles): mean of each profile's ``top_works`` best works."""
+    return fold_profiles_t(np.ascontiguousarray(np.asarray(s, dtype=np.float32).T), layout, top_works).T
 
 
 def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,25 +130,32 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     k_eff = min(k, n)
     idx = np.full((b, k), -1, dtype=np.int64)
     val = np.full((b, k), np.nan, dtype=np.float32)
-    if k_eff == 0:
+    if k_eff == 0 or b == 0:
         return idx, val
-    cand = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff] if k_eff < n else np.tile(np.arange(n), (b, 1))
+    if k_eff < n:
+        cand = np.sort(np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff], axis=1)
+    else:
+        cand = np.tile(np.arange(n), (b, 1))
     cand_scores = np.take_along_axis(scores, cand, axis=1)
-    for r in range(b):
-        order = np.lexsort((cand[r], -cand_scores[r]))
-        c, v = cand[r][order], cand_scores[r][order]
-        keep = np.isfinite(v)
-        idx[r, :keep.sum()] = c[keep]
-        val[r, :keep.sum()] = v[keep]
+    order = np.argsort(-cand_scores, axis=1, kind="stable")
+    c = np.take_along_axis(cand, order, axis=1)
+    v = np.take_along_axis(cand_scores, order, axis=1)
+    keep = np.isfinite(v)
+    idx[:, :k_eff] = np.where(keep, c, -1)
+    val[:, :k_eff] = np.where(keep, v, np.nan)
     return idx, val
 
 
 def score_block(q_dense: np.ndarray, q_lex: sp.csr_matrix | None, w_dense: np.ndarray,
-                w_lex: sp.csr_matrix | None, work_weight: np.ndarray, layout: WorkLayout,
+                w_lex: sp.csr_matrix | None, work_penalty: np.ndarray, layout: WorkLayout,
                 lexical_weight: float, top_works: int, top_k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k (profile index, score) for one block of queries."""
-    s = work_similarities(q_dense, w_dense, lexical_weight, q_lex, w_lex)
-    return top_k_rows(fold_profiles(s, work_weight, layout, top_works), top_k)
+    """Top-k (profile index, score) for one block of queries.
+
+    ``work_penalty`` (one per work, e.g. for age) is subtracted from every similarity.
+    """
+    s_ext = _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex)
+    s_ext[:-1] -= work_penalty.astype(np.float32)[:, None]
+    return top_k_rows(np.ascontiguousarray(_fold_ext(s_ext, layout, top_works).T), top_k)
 
 
 def block_bounds(n: int, block_size: int) -> list[tuple[int, int]]:

@@ -107,7 +107,7 @@ class AffinityResult:
 
 @dataclass(frozen=True)
 class WorkEvidence:
-    """How one work of a profile matched a query."""
+    """How one work of a profile matched a query (``similarity`` is after the recency penalty)."""
 
     work_id: str
     title: str
@@ -115,7 +115,7 @@ class WorkEvidence:
     similarity: float
     dense_similarity: float
     lexical_similarity: float
-    recency_weight: float
+    recency_penalty: float
     used_in_score: bool
 
 
