@@ -97,8 +97,14 @@ class AffinityModel:
                 works.append(w)
                 owner.append(pi)
             if len(usable) < max(self.min_works, 1):
-                self._warn(f"profile {p.id!r} is thin: {len(usable)} usable work(s) of {len(p.works)}"
-                           + ("; it cannot be matched" if not usable else ""))
+                self.warnings_.append(f"profile {p.id!r} is thin: {len(usable)} usable work(s) of {len(p.works)}"
+                                      + ("; it cannot be matched" if not usable else ""))
+        if self.warnings_:
+            shown = "; ".join(self.warnings_[:20])
+            more = f" (and {len(self.warnings_) - 20} more, see warnings_)" if len(self.warnings_) > 20 else ""
+            message = f"{len(self.warnings_)} thin profile(s) with fewer than {max(self.min_works, 1)} usable works: {shown}{more}"
+            logger.warning(message)
+            warnings.warn(message, ThinProfileWarning, stacklevel=2)
         if not works:
             raise MatchingInputError("no profile has a work with a title or abstract; nothing to match against")
         self.profiles_ = profiles
@@ -116,11 +122,6 @@ class AffinityModel:
         self.lexical_ = TfidfIndex().fit(texts) if self.lexical_weight > 0 else None
         self.work_lex_ = self.lexical_.matrix_ if self.lexical_ is not None else None
         return self
-
-    def _warn(self, message: str) -> None:
-        self.warnings_.append(message)
-        logger.warning(message)
-        warnings.warn(message, ThinProfileWarning, stacklevel=3)
 
     def _recency_penalty(self, works) -> np.ndarray:
         penalty = np.zeros(len(works), dtype=np.float32)
