@@ -224,7 +224,7 @@ class AffinityModel:
         dense, lex = self.transform_queries([query])
         w_lex = self.work_lex_[widx] if self.work_lex_ is not None else None
         dsim = (dense @ self.work_dense_[widx].T)[0]
-        lsim = (lex @ w_lex.T).toarray()[0] if lex is not None else np.zeros(len(widx), np.float32)
+        lsim = (lex @ w_lex.T).toarray()[0] if lex is not None and w_lex is not None else np.zeros(len(widx), np.float32)
         pen = self.work_penalty_[widx]
         sim = work_similarities(dense, self.work_dense_[widx], self.lexical_weight, lex, w_lex)[0] - pen
         order = np.lexsort((widx, -sim))
@@ -239,7 +239,7 @@ class AffinityModel:
                          used_in_score=j in used)
             for j in order)
         terms: tuple[tuple[str, float], ...] = ()
-        if lex is not None and len(sel):
+        if lex is not None and w_lex is not None and self.lexical_ is not None and len(sel):
             contrib = np.asarray(w_lex[sel].multiply(lex).sum(axis=0)).ravel()
             top = np.argsort(-contrib, kind="stable")[:n_terms]
             terms = tuple((str(self.lexical_.terms_[t]), float(contrib[t])) for t in top if contrib[t] > 0)
