@@ -21,9 +21,17 @@ def run(args) -> int:
         call_command("migrate", interactive=False, verbosity=0)
     from dure.demo.runner import load_demo, logins_text
 
-    try:
-        load_demo(stdout=sys.stdout)
-    except FileNotFoundError as exc:
-        raise CommandError(str(exc)) from None
+    from django.core import mail
+    from django.test.utils import override_settings
+
+    # The demo's own notifications are counted, not printed; the running app prints its e-mails.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        try:
+            load_demo(stdout=sys.stdout)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
+        sent = len(mail.outbox)
+    print(f"The demo sent {sent} notification e-mails while loading; the running app prints its e-mails here.")
     print(logins_text())
     return 0
