@@ -60,6 +60,23 @@ def open_demo_calls(ctx: dict) -> dict[str, Call]:
     return calls
 
 
+def open_second_call(ctx: dict) -> Call:
+    """A call still open after the demo's evaluated calls, so applicants can write a proposal."""
+    spec = CallInput(
+        track=ctx["tracks"]["chokepoint"], name_en="Choke-point technologies: second international call (sample)",
+        name_ko="초격차 급소기술 2차 국제공동연구 공고 (예시)",
+        description="Sample call for the demo, open for proposals.",
+        opens_at=timezone.now() - timedelta(days=2), deadline=timezone.now() + timedelta(days=30),
+        first_year=FIRST_YEAR + 1, duration_years=3, max_budget_per_year_krw=3_000_000_000,
+        requires_foreign_partner=True, requires_sme=True, grace_seconds=300,
+    )
+    existing = Call.objects.filter(name_en=spec.name_en).first()
+    if existing:
+        return existing
+    call = check_create_call(ctx["users"]["manager"], spec)
+    return check_transition_call(ctx["users"]["manager"], call, CallStatus.OPEN)
+
+
 def load_demo(stdout=None) -> dict:
     say = (lambda m: stdout.write(m + "\n")) if stdout else log.info
     say("Loading the programme's real figures …")
@@ -83,6 +100,8 @@ def load_demo(stdout=None) -> dict:
             continue
         say(f"  {name.split('.')[1]} …")
         module.load(ctx)
+    with transaction.atomic():
+        ctx["calls"]["chokepoint_open"] = open_second_call(ctx)
     return ctx
 
 
