@@ -52,6 +52,7 @@ def _side(data: dict, name: str, budgets: dict, target: float | None) -> dict:
 def _result_context(scope, run) -> dict:
     data = run.payload
     tracks = _track_names(scope)
+    sectors = {s.code: s.name for s in Sector.objects.filter(code__in={c["sector"] for c in data["candidates"]})}
     target = data["rules"]["min_international_share"]
     budgets = {(t, y): a for t, y, a in data["budgets"]}
     optimal, rank = _side(data, "optimal", budgets, target), _side(data, "rank", budgets, target)
@@ -67,7 +68,7 @@ def _result_context(scope, run) -> dict:
         e = explanations.get(pid, {})
         rows.append({
             "id": pid, "title": proposals[pid].title if pid in proposals else f"#{pid}",
-            "track": tracks.get(c["track"], c["track"]), "sector": c["sector"], "international": c["international"],
+            "track": tracks.get(c["track"], c["track"]), "sector": sectors.get(c["sector"], c["sector"]), "international": c["international"],
             "quality": c["quality"], "source": data["quality_source"].get(pid, ""),
             "cost": _money(sum(c["costs"].values())), "in_optimal": pid in chosen, "in_rank": pid in ranked,
             "message": e.get("message", ""), "needed": e.get("quality_needed"), "exact": e.get("exact"),
