@@ -47,6 +47,12 @@ def pairs() -> list[dict]:
     return _pairs()
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory) -> Path:
+    """One embedding cache for the module, so the same title is embedded once."""
+    return tmp_path_factory.mktemp("embeddings")
+
+
 def _rank_of_own_author(result, query_ids, own) -> list[int]:
     ranks = []
     for qid in query_ids:
@@ -55,14 +61,14 @@ def _rank_of_own_author(result, query_ids, own) -> list[int]:
     return ranks
 
 
-def test_korean_query_finds_author_of_english_work_and_back(pairs):
+def test_korean_query_finds_author_of_english_work_and_back(pairs, shared_cache):
     """Hand translations of real titles: each language's query finds the other's author."""
     en_profiles = [Profile(id=f"author-{p['openalex_id']}",
                            works=(Work(id=p["openalex_id"], title=p["title_en"], year=p["year"]),))
                    for p in pairs]
     ko_queries = [Query(id=p["openalex_id"], title=p["title_ko"]) for p in pairs]
     own = {p["openalex_id"]: f"author-{p['openalex_id']}" for p in pairs}
-    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None), en_profiles)
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None, cache_dir=shared_cache), en_profiles)
     ranks = _rank_of_own_author(model.score(ko_queries, top_k=5), own, own)
     assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
     assert all(r <= 5 for r in ranks), ranks
@@ -71,7 +77,7 @@ def test_korean_query_finds_author_of_english_work_and_back(pairs):
                            works=(Work(id=p["openalex_id"], title=p["title_ko"], year=p["year"]),))
                    for p in pairs]
     en_queries = [Query(id=p["openalex_id"], title=p["title_en"]) for p in pairs]
-    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None), ko_profiles)
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None, cache_dir=shared_cache), ko_profiles)
     ranks = _rank_of_own_author(model.score(en_queries, top_k=5), own, own)
     assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
 
@@ -107,13 +113,13 @@ def test_cache_never_embeds_the_same_text_twice(tmp_path, pairs):
     assert counting.embedded == ["Graph neural networks for proteins"]
 
 
-def test_dask_scoring_equals_local(pairs):
+def test_dask_scoring_equals_local(pairs, shared_cache):
     distributed = pytest.importorskip("distributed")
     profiles = [Profile(id=f"p{i}", works=(Work(id=f"w{i}", title=p["title_en"], year=p["year"]),
                                            Work(id=f"k{i}", title=pairs[(i + 1) % len(pairs)]["title_en"])))
                 for i, p in enumerate(pairs[:12])]
     queries = [Query(id=f"q{i}", title=p["title_ko"]) for i, p in enumerate(pairs[:12])]
-    model = AffinityModel(block_size=4).fit(profiles)
+    model = AffinityModel(block_size=4, cache_dir=shared_cache).fit(profiles)
     local = model.score(queries, top_k=5)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
