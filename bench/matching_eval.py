@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.backends.split(","):
         configs.append((name, dict(backend=name, lexical_weight=0.0)))
         configs.append((f"{name}+lexical", dict(backend=name, lexical_weight=0.3)))
+        configs.append((f"{name}+lexical,no_recency", dict(backend=name, lexical_weight=0.3,
+                                                           recency_half_life_years=None)))
     ko, en = crosslingual_tasks(works) if not args.quick else (None, None)
     base = None
     for label, cfg in configs:

@@ -49,7 +49,7 @@ class AffinityModel:
     """
 
     def __init__(self, backend: str | EmbeddingBackend = DEFAULT_BACKEND, lexical_weight: float = 0.3,
-                 recency_half_life_years: float | None = 8.0, recency_penalty: float = 0.05, top_works: int = 3, min_works: int = 2,
+                 recency_half_life_years: float | None = 8.0, recency_penalty: float = 0.01, top_works: int = 3, min_works: int = 2,
                  max_words: int = 48, reference_year: int | None = None, cache_dir: str | Path | None = None,
                  block_size: int = 256) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
