@@ -46,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
             with warnings.catch_warnings(record=True):
                 warnings.simplefilter("always")
                 model.fit(profiles, progress=bar.update)
-        for message in model.warnings_:
+        for message in model.warnings_[:20]:
             print(f"dure affinity: warning: {message}", file=sys.stderr)
+        if len(model.warnings_) > 20:
+            print(f"dure affinity: warning: {len(model.warnings_) - 20} more thin profiles", file=sys.stderr)
         with tqdm(total=len(queries), desc="embedding submissions", unit="text", file=sys.stderr) as bar:
             result = model.score(queries, top_k=args.top_k, progress=bar.update)
     except MatchingInputError as exc:
