@@ -19,10 +19,10 @@ def run(args) -> int:
 
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=0)
-    from dure.demo.runner import load_demo, logins_text
-
     from django.core import mail
     from django.test.utils import override_settings
+
+    from dure.demo.runner import load_demo, logins_text
 
     # The demo's own notifications are counted, not printed; the running app prints its e-mails.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
