@@ -35,6 +35,10 @@ from dure.review.models import (
     ConflictSource,
     ConflictStatus,
     CriterionScore,
+    FeedbackRelease,
+    PanelComment,
+    PanelSummary,
+    Rebuttal,
     Review,
     ReviewerPseudonym,
     UnsealRequest,
@@ -97,6 +101,8 @@ def check_decide_stage(manager: User, stage: Stage, proposal: Proposal, outcome:
         raise ActionError({"reason": ["Give the reason for the decision; the applicant will read it."]})
     if stage.kind == StageKind.COMMITTEE:
         raise ActionError("Funding decisions are recorded on the ranking page, within the track budget.")
+    if not selectors.stage_is_open(stage):
+        raise ActionError(_closed_message(stage))
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if not selectors.proposals_at_stage(stage).filter(pk=proposal.pk).exists():
@@ -117,7 +123,50 @@ def check_decide_stage(manager: User, stage: Stage, proposal: Proposal, outcome:
             proposal=proposal, stage=stage, outcome=outcome, reason=reason, decided_by=manager
         )
         record(manager, "stage.decision", decision, proposal=proposal.pk, stage=stage.kind, outcome=outcome, reason=reason)
+        if outcome == Outcome.PASS:
+            _open_next(manager, stage)
     return decision
+
+
+def _open_next(manager: User, stage: Stage) -> None:
+    """The first proposal passed into the next stage opens it (recorded as the manager's act)."""
+    nxt = Stage.objects.select_for_update().filter(call_id=stage.call_id, order__gt=stage.order).order_by("order").first()
+    if nxt is not None and not nxt.is_open and not nxt.is_closed:
+        nxt.is_open = True
+        nxt.save(update_fields=["is_open"])
+        record(manager, "stage.opened", nxt, call=stage.call_id, stage=nxt.kind, by_decision_at=stage.kind)
+
+
+def _closed_message(stage: Stage) -> str:
+    if stage.is_closed:
+        return f"The stage '{stage.get_kind_display()}' is closed; nothing at it can change."
+    return f"The stage '{stage.get_kind_display()}' is not open yet; the programme manager opens it first."
+
+
+def check_open_stage(manager: User, stage: Stage) -> Stage:
+    """Open a stage for assignments, reviews and decisions."""
+    with transaction.atomic():
+        stage = Stage.objects.select_for_update().get(pk=stage.pk)
+        if stage.is_closed:
+            raise ActionError("This stage is closed and cannot be opened again.")
+        if stage.is_open:
+            raise ActionError("This stage is already open.")
+        stage.is_open = True
+        stage.save(update_fields=["is_open"])
+        record(manager, "stage.opened", stage, call=stage.call_id, stage=stage.kind)
+    return stage
+
+
+def check_close_stage(manager: User, stage: Stage) -> Stage:
+    """Close an open stage: its scores, assignments and decisions are final from now on."""
+    with transaction.atomic():
+        stage = Stage.objects.select_for_update().get(pk=stage.pk)
+        if not stage.is_open or stage.is_closed:
+            raise ActionError("Only an open stage can be closed.")
+        stage.is_closed = True
+        stage.save(update_fields=["is_closed"])
+        record(manager, "stage.closed", stage, call=stage.call_id, stage=stage.kind)
+    return stage
 
 
 # ------------------------------------------------------------------ conflicts
@@ -260,8 +309,8 @@ def check_assign_reviewer(manager: User, stage: Stage, proposal: Proposal, revie
     proposal = Proposal.objects.select_related("consortium").get(pk=proposal.pk)
     if not selectors.proposals_at_stage(stage).filter(pk=proposal.pk).exists():
         raise ActionError("This proposal has not reached this stage.")
-    if stage.is_closed:
-        raise ActionError("This stage is closed; assignments can no longer change.")
+    if not selectors.stage_is_open(stage):
+        raise ActionError(_closed_message(stage))
     problems = assignment_problems(stage, proposal, reviewer)
     if problems:
         raise ActionError({"reviewer": problems})
@@ -351,8 +400,10 @@ def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput)
     stage = assignment.stage
     if assignment.reviewer_id != reviewer.pk:
         raise ActionError("This is not your assignment.")
-    if stage.is_closed:
-        raise ActionError("This stage is closed; reviews can no longer change.")
+    if not selectors.stage_is_open(stage):
+        raise ActionError(_closed_message(stage))
+    if not selectors.proposals_at_stage(stage).filter(pk=assignment.proposal_id).exists():
+        raise ActionError("This proposal has not reached this stage (or has stopped); it cannot be reviewed here.")
     criteria = list(stage.criteria.order_by("order"))
     problems: dict[str, list[str]] = {}
     for c in criteria:
@@ -390,6 +441,121 @@ def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput)
                stage=stage.kind, revision=review.revision, submitted=data.submit,
                scores={str(k): str(v) for k, v in scores.items()})
     return review
+
+
+# ------------------------------------------------------------------ panel
+
+
+def check_designate_chair(manager: User, assignment: Assignment) -> Assignment:
+    """Make one panel member the chair for a proposal (the one who records the consensus)."""
+    stage = assignment.stage
+    if stage.kind != StageKind.PANEL:
+        raise ActionError("Only a panel has a chair.")
+    if not selectors.stage_is_open(stage):
+        raise ActionError(_closed_message(stage))
+    with transaction.atomic():
+        Assignment.objects.filter(stage=stage, proposal_id=assignment.proposal_id).update(is_chair=False)
+        Assignment.objects.filter(pk=assignment.pk).update(is_chair=True)
+        record(manager, "panel.chair_designated", assignment, proposal=assignment.proposal_id, sensitive=True,
+               reviewer=assignment.reviewer_id)
+    assignment.is_chair = True
+    return assignment
+
+
+def _panel_writer(user: User, stage: Stage, proposal: Proposal) -> str:
+    """The name a panel member writes under: their stage pseudonym, or "Chair" for a manager."""
+    if stage.kind != StageKind.PANEL:
+        raise ActionError("Discussion happens at the panel stage only.")
+    if not selectors.stage_is_open(stage):
+        raise ActionError(_closed_message(stage))
+    if not selectors.proposals_at_stage(stage).filter(pk=proposal.pk).exists():
+        raise ActionError("This proposal has not reached the panel.")
+    if user.has_role(Role.MANAGER):
+        return "Chair"
+    if not Assignment.objects.filter(stage=stage, proposal=proposal, reviewer=user).exists():
+        raise ActionError("Only the proposal's panel members take part in its discussion.")
+    return selectors.pseudonym_of(user, stage) or _pseudonym(stage, user).code
+
+
+def check_post_panel_comment(user: User, stage: Stage, proposal: Proposal, body: str) -> PanelComment:
+    body = (body or "").strip()
+    if not body:
+        raise ActionError({"body": ["Write your comment."]})
+    if len(body) > 10000:
+        raise ActionError({"body": ["Keep a comment under 10,000 characters."]})
+    code = _panel_writer(user, stage, proposal)
+    with transaction.atomic():
+        comment = PanelComment.objects.create(stage=stage, proposal=proposal, pseudonym=code, body=body)
+        record(None, "panel.comment", comment, proposal=proposal.pk, sensitive=True, pseudonym=code)
+    return comment
+
+
+def check_record_consensus(user: User, stage: Stage, proposal: Proposal, score, summary: str) -> PanelSummary:
+    """The panel chair records the consensus score (0..10) and the summary the applicant reads."""
+    summary = (summary or "").strip()
+    value = _decimal(score)
+    problems: dict[str, list[str]] = {}
+    if value is None or not (Decimal(0) <= value <= Decimal(10)) or value != value.quantize(Decimal("0.1")):
+        problems["consensus_score"] = ["Give the consensus score from 0 to 10 in steps of 0.1."]
+    if not summary:
+        problems["summary_for_applicant"] = ["Write the panel's summary for the applicant."]
+    if problems:
+        raise ActionError(problems)
+    _panel_writer(user, stage, proposal)
+    if not selectors.may_chair(user, stage, proposal):
+        raise ActionError("Only the panel chair records the consensus.")
+    with transaction.atomic():
+        previous = PanelSummary.objects.select_for_update().filter(stage=stage, proposal=proposal).first()
+        summary_row, _ = PanelSummary.objects.update_or_create(
+            stage=stage, proposal=proposal,
+            defaults={"consensus_score": float(value), "summary_for_applicant": summary},
+        )
+        record(user, "panel.consensus", summary_row, sensitive=True, proposal=proposal.pk, score=str(value),
+               previous=None if previous is None else previous.consensus_score, summary=summary)
+    return summary_row
+
+
+# ------------------------------------------------------------------ applicants
+
+
+def check_submit_rebuttal(user: User, proposal: Proposal, answer: str) -> Rebuttal:
+    """The applicant's one answer to the written-stage reviewers' questions."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise ActionError({"answer": ["Write your answer to the reviewers' questions."]})
+    if len(answer) > 20000:
+        raise ActionError({"answer": ["Keep the answer under 20,000 characters."]})
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if Rebuttal.objects.filter(proposal=proposal).exists():
+            raise ActionError("You have already answered the reviewers; an answer can be given only once.")
+        state = selectors.rebuttal_state(proposal)
+        if not proposal.call.allows_rebuttal:
+            raise ActionError("This call does not allow answers to the reviewers.")
+        if not state["can_answer"]:
+            raise ActionError("Answers are possible once the written review is closed, while the proposal "
+                              "is still in evaluation and the reviewers asked questions.")
+        rebuttal = Rebuttal.objects.create(proposal=proposal, stage=state["stage"], answer=answer, written_by=user)
+        record(user, "rebuttal.submitted", rebuttal, proposal=proposal.pk)
+    return rebuttal
+
+
+def do_release_feedback(manager: User, call) -> FeedbackRelease:
+    """Show every applicant of the call their feedback at once, after all decisions are taken.
+
+    Released together, so that nothing about when a review was written or a decision taken
+    shows through to an applicant.
+    """
+    with transaction.atomic():
+        if FeedbackRelease.objects.filter(call=call).exists():
+            raise ActionError("Feedback for this call is already released.")
+        undecided = Proposal.objects.filter(
+            call=call, status__in=(ProposalStatus.SUBMITTED, ProposalStatus.IN_REVIEW)).count()
+        if undecided:
+            raise ActionError(f"{undecided} proposals still wait for a decision; release feedback after the last one.")
+        release = FeedbackRelease.objects.create(call=call, released_by=manager)
+        record(manager, "feedback.released", release, call=call.pk)
+    return release
 
 
 # ------------------------------------------------------------------ unsealing

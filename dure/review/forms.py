@@ -58,3 +58,22 @@ class ReviewForm(forms.Form):
 class UnsealRequestForm(forms.Form):
     proposal = forms.IntegerField(label=_("Proposal number"), min_value=1)
     reason = forms.CharField(label=_("Reason for unsealing"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PanelCommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment (shown under your pseudonym)"),
+                           widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+
+class ConsensusForm(forms.Form):
+    consensus_score = forms.DecimalField(
+        label=_("Consensus score (0–10)"), min_value=Decimal(0), max_value=Decimal(10), max_digits=3, decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "10"}),
+    )
+    summary_for_applicant = forms.CharField(label=_("Panel summary for the applicant"),
+                                            widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
+
+
+class RebuttalForm(forms.Form):
+    answer = forms.CharField(label=_("Your answer to the reviewers' questions (one answer only)"),
+                             widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)

@@ -74,6 +74,8 @@ class Assignment(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     affinity = models.FloatField(null=True, blank=True)
+    # At a panel stage, the member who records the consensus (a manager may always do so).
+    is_chair = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,3 +138,34 @@ class UnsealRequest(models.Model):
     status = models.CharField(max_length=20, choices=UnsealStatus.choices, default=UnsealStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class PanelComment(models.Model):
+    """One message in a panel's discussion of a proposal, under the writer's stage pseudonym."""
+
+    stage = models.ForeignKey("programmes.Stage", on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="panel_comments")
+    pseudonym = models.CharField(max_length=16)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stage", "proposal", "id"]
+
+
+class Rebuttal(models.Model):
+    """The applicant's one answer to the written-stage reviewers' questions."""
+
+    proposal = models.OneToOneField("proposals.Proposal", on_delete=models.CASCADE, related_name="rebuttal")
+    stage = models.ForeignKey("programmes.Stage", on_delete=models.PROTECT, related_name="+")
+    answer = models.TextField()
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class FeedbackRelease(models.Model):
+    """The manager's release of a call's feedback to its applicants (all at once, after decisions)."""
+
+    call = models.OneToOneField("programmes.Call", on_delete=models.CASCADE, related_name="feedback_release")
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(auto_now_add=True)

@@ -22,11 +22,16 @@ from dure.review.models import (
     Conflict,
     ConflictStatus,
     CriterionScore,
+    FeedbackRelease,
+    PanelComment,
+    PanelSummary,
+    Rebuttal,
     Review,
     ReviewerPseudonym,
     UnsealRequest,
     UnsealStatus,
 )
+from dure.review.visibility import visibility_for
 from dure.selection.models import Decision, Outcome
 
 # Proposal states from which a proposal has been through eligibility.
@@ -50,14 +55,29 @@ def is_scored(stage: Stage) -> bool:
 
 
 def proposals_at_stage(stage: Stage):
-    """The call's submitted proposals that have reached ``stage`` (not stopped earlier)."""
+    """The call's proposals that have reached ``stage``: passed every earlier stage by a recorded decision."""
     qs = Proposal.objects.filter(call_id=stage.call_id).select_related("consortium", "lead_user", "technology")
-    if stage.kind == StageKind.ELIGIBILITY:
+    earlier = Stage.objects.filter(call_id=stage.call_id, order__lt=stage.order).count()
+    if earlier == 0:
         return qs.filter(status__in=(ProposalStatus.SUBMITTED, ProposalStatus.INELIGIBLE, *_EVALUATED))
-    stopped = Decision.objects.filter(
-        stage__call_id=stage.call_id, stage__order__lt=stage.order, outcome=Outcome.FAIL
-    ).values("proposal_id")
-    return qs.filter(status__in=_EVALUATED).exclude(pk__in=stopped)
+    return qs.filter(status__in=_EVALUATED).annotate(
+        passed=Count("decisions", filter=Q(decisions__stage__order__lt=stage.order,
+                                           decisions__stage__call_id=stage.call_id, decisions__outcome=Outcome.PASS))
+    ).filter(passed=earlier)
+
+
+def stage_is_open(stage: Stage) -> bool:
+    """Open for assignments, reviews and decisions: opened (by the manager, or by the first
+    decision passing a proposal into it) and not closed. The first stage opens with the call's
+    closing for proposals."""
+    if stage.is_closed:
+        return False
+    if stage.is_open:
+        return True
+    from dure.programmes.workflow import CallStatus
+
+    first = not Stage.objects.filter(call_id=stage.call_id, order__lt=stage.order).exists()
+    return first and stage.call.status == CallStatus.CLOSED
 
 
 def proposal_at_stage(stage: Stage, proposal_id) -> Proposal:
@@ -153,16 +173,107 @@ def own_review(assignment: Assignment) -> Review | None:
     )
 
 
-def panel_reviews(assignment: Assignment) -> list[Review]:
-    """At a panel stage, the other panel members' submitted reviews, by pseudonym only."""
-    if assignment.stage.kind != StageKind.PANEL:
-        return []
-    own = pseudonym_of(assignment.reviewer, assignment.stage)
+def _submitted_reviews(stage_filter: dict, proposal) -> list[Review]:
     return list(
-        Review.objects.filter(stage=assignment.stage, proposal=assignment.proposal, is_submitted=True)
-        .exclude(pseudonym=own)
+        Review.objects.filter(proposal=proposal, is_submitted=True, **stage_filter)
+        .order_by("pseudonym")
         .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")))
     )
+
+
+def peer_reviews(assignment: Assignment) -> list[Review]:
+    """The other reviewers' submitted reviews at the same stage, by pseudonym only."""
+    own = pseudonym_of(assignment.reviewer, assignment.stage)
+    return [r for r in _submitted_reviews({"stage": assignment.stage}, assignment.proposal) if r.pseudonym != own]
+
+
+def panel_reviews(assignment: Assignment) -> list[Review]:
+    """At a stage whose rules show peers' reviews, those reviews by pseudonym; else nothing."""
+    if not visibility_for(assignment.stage).peer_reviews:
+        return []
+    return peer_reviews(assignment)
+
+
+def written_reviews(proposal: Proposal) -> list[Review]:
+    """The written-stage reviews of a proposal, by their written-stage pseudonyms."""
+    return _submitted_reviews({"stage__call_id": proposal.call_id, "stage__kind": StageKind.WRITTEN}, proposal)
+
+
+def panel_thread(stage: Stage, proposal: Proposal) -> list[PanelComment]:
+    return list(PanelComment.objects.filter(stage=stage, proposal=proposal).order_by("id"))
+
+
+def panel_summary(stage: Stage, proposal: Proposal) -> PanelSummary | None:
+    return PanelSummary.objects.filter(stage=stage, proposal=proposal).first()
+
+
+def rebuttal_of(proposal: Proposal) -> Rebuttal | None:
+    return Rebuttal.objects.filter(proposal=proposal).first()
+
+
+def may_chair(user, stage: Stage, proposal: Proposal) -> bool:
+    """A manager, or the panel member the manager designated chair for this proposal."""
+    if stage.kind != StageKind.PANEL:
+        return False
+    if user.has_role(Role.MANAGER):
+        return True
+    return Assignment.objects.filter(stage=stage, proposal=proposal, reviewer=user, is_chair=True).exists()
+
+
+def cooperation_evidence(proposal: Proposal) -> dict:
+    """What the cooperation-necessity reviewers read beside the proposal's own statement.
+
+    The technology map's assessment when :mod:`dure.techmap.selectors` offers one
+    (``cooperation_need_for(technology)``); otherwise the technology's planned partner
+    countries and budget note from the programme's records.
+    """
+    technology = proposal.technology
+    evidence: dict = {"partner_countries": list(technology.partner_countries or []),
+                      "budget_note": technology.budget_note, "map": None}
+    try:
+        from dure.techmap.selectors import cooperation_need_for  # type: ignore[import-not-found]
+    except ImportError:
+        return evidence
+    try:
+        found = cooperation_need_for(technology)
+    except Exception:  # noqa: BLE001 - the map is optional evidence; the page works without it
+        return evidence
+    if found is None:
+        return evidence
+    if hasattr(found, "to_dict"):
+        found = found.to_dict()
+    elif hasattr(found, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        found = asdict(found)
+    if isinstance(found, dict):
+        evidence["map"] = [(str(k).replace("_", " "), v) for k, v in found.items()]
+    else:
+        evidence["map"] = [("", str(found))]
+    return evidence
+
+
+def review_page_context(assignment: Assignment) -> dict:
+    """Everything a reviewer may read at this assignment's stage, as the visibility table says."""
+    from dure.review.blinding import blind_view, known_names, redact
+
+    stage, proposal = assignment.stage, assignment.proposal
+    rule = visibility_for(stage)
+    names = known_names(proposal) if rule.redact_identities else []
+    rebuttal = rebuttal_of(proposal) if rule.rebuttal else None
+    return {
+        "visibility": rule,
+        "blind": rule.redact_identities,
+        "shown": blind_view(proposal) if rule.redact_identities else proposal,
+        "panel_reviews": peer_reviews(assignment) if rule.peer_reviews else [],
+        "written_reviews": written_reviews(proposal) if rule.earlier_reviews and stage.kind != StageKind.WRITTEN else [],
+        "rebuttal_text": (redact(rebuttal.answer, names) if names else rebuttal.answer) if rebuttal else "",
+        "evidence": cooperation_evidence(proposal) if rule.cooperation_evidence else None,
+        "thread": panel_thread(stage, proposal) if rule.discussion else [],
+        "summary": panel_summary(stage, proposal) if stage.kind == StageKind.PANEL else None,
+        "may_chair": may_chair(assignment.reviewer, stage, proposal),
+        "stage_open": stage_is_open(stage),
+    }
 
 
 # ---------------------------------------------------------------- applicants
@@ -178,19 +289,72 @@ def applicant_may_see(user, proposal: Proposal) -> bool:
     return ProposalMember.objects.filter(proposal=proposal, organisation_id=user.organisation_id).exists()
 
 
+def feedback_released(call_id) -> bool:
+    return FeedbackRelease.objects.filter(call_id=call_id).exists()
+
+
 def access_feedback_proposal(user, proposal_id) -> Proposal:
-    """The proposal, for its lead and members, once a final decision has been taken."""
+    """The proposal, for its lead and members, once decided and once the manager released feedback."""
     try:
         proposal = Proposal.objects.select_related("call").get(pk=proposal_id)
     except (Proposal.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrForbidden("proposal") from None
-    if not applicant_may_see(user, proposal) or proposal.status not in DECIDED_STATES:
+    if (not applicant_may_see(user, proposal) or proposal.status not in DECIDED_STATES
+            or not feedback_released(proposal.call_id)):
         raise NotFoundOrForbidden("proposal")
     return proposal
 
 
+def access_rebuttal_proposal(user, proposal_id) -> Proposal:
+    """The proposal, for its lead and members, in a call that allows one answer to the reviewers."""
+    try:
+        proposal = Proposal.objects.select_related("call").get(pk=proposal_id)
+    except (Proposal.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden("proposal") from None
+    if not applicant_may_see(user, proposal) or not proposal.call.allows_rebuttal:
+        raise NotFoundOrForbidden("proposal")
+    return proposal
+
+
+def written_stage(call_id) -> Stage | None:
+    return Stage.objects.filter(call_id=call_id, kind=StageKind.WRITTEN).first()
+
+
+def rebuttal_state(proposal: Proposal) -> dict:
+    """Whether the applicant may answer now, and the questions numbered "Reviewer n"."""
+    stage = written_stage(proposal.call_id)
+    questions = []
+    if stage is not None and stage.is_closed:
+        for i, r in enumerate(_submitted_reviews({"stage": stage}, proposal), start=1):
+            if r.question_to_applicant:
+                questions.append({"number": i, "question": r.question_to_applicant})
+    stopped = Decision.objects.filter(proposal=proposal, outcome=Outcome.FAIL).exists()
+    rebuttal = rebuttal_of(proposal)
+    return {
+        "stage": stage,
+        "questions": questions,
+        "rebuttal": rebuttal,
+        "can_answer": bool(stage and stage.is_closed and questions and rebuttal is None and not stopped
+                           and proposal.status == ProposalStatus.IN_REVIEW),
+    }
+
+
+def _lottery_note(proposal: Proposal) -> str:
+    from dure.selection.models import RankingRun
+
+    run = RankingRun.objects.filter(call_id=proposal.call_id).order_by("-created_at", "-pk").first()
+    if run is None:
+        return ""
+    suggestion = next((r.get("suggestion") for r in run.results if r.get("proposal_id") == proposal.pk), "")
+    if suggestion == "lottery_funded" and proposal.status == ProposalStatus.SELECTED:
+        return "selected_by_lottery"
+    if suggestion == "lottery_not_funded" and proposal.status == ProposalStatus.NOT_SELECTED:
+        return "not_drawn"
+    return ""
+
+
 def applicant_feedback(proposal: Proposal) -> dict:
-    """Scores, comments and decisions for the applicant, with no trace of who reviewed.
+    """Scores, comments, panel summaries and decisions for the applicant, with no trace of who reviewed.
 
     Reviews are numbered "Reviewer 1, 2, 3" in the order of their random pseudonyms within
     each stage: never by time, name or anything that follows the person.
@@ -199,12 +363,9 @@ def applicant_feedback(proposal: Proposal) -> dict:
     for stage in Stage.objects.filter(call_id=proposal.call_id).order_by("order").prefetch_related("criteria"):
         if stage.kind not in SCORED_STAGES:
             continue
-        reviews = list(
-            Review.objects.filter(stage=stage, proposal=proposal, is_submitted=True)
-            .order_by("pseudonym")
-            .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")))
-        )
-        if not reviews:
+        reviews = _submitted_reviews({"stage": stage}, proposal)
+        summary = panel_summary(stage, proposal)
+        if not reviews and summary is None:
             continue
         numbered = [
             {
@@ -216,12 +377,14 @@ def applicant_feedback(proposal: Proposal) -> dict:
             }
             for i, r in enumerate(reviews, start=1)
         ]
-        stages.append({"stage": stage, "criteria": list(stage.criteria.all()), "reviews": numbered})
+        stages.append({"stage": stage, "criteria": list(stage.criteria.all()), "reviews": numbered,
+                       "summary": summary})
     decisions = [
         {"stage": d.stage, "outcome": d.get_outcome_display(), "reason": d.reason}
         for d in Decision.objects.filter(proposal=proposal).select_related("stage").order_by("stage__order")
     ]
-    return {"stages": stages, "decisions": decisions}
+    return {"stages": stages, "decisions": decisions, "rebuttal": rebuttal_of(proposal),
+            "lottery_note": _lottery_note(proposal)}
 
 
 # ---------------------------------------------------------------- unsealing

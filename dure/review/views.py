@@ -8,16 +8,19 @@ from dure.accounts.models import Role, User
 from dure.accounts.permissions import NotFoundOrForbidden, role_required
 from dure.proposals.models import Proposal
 from dure.review import actions, selectors
-from dure.review.blinding import blind_view
 from dure.review.forms import (
     AssignForm,
     ConflictDecisionForm,
+    ConsensusForm,
     DeclareConflictForm,
+    PanelCommentForm,
+    RebuttalForm,
     ReviewForm,
     StageDecisionForm,
     UnsealRequestForm,
 )
 from dure.review.models import Conflict
+from dure.review.visibility import visibility_for
 
 
 def _error(request, exc: ActionError) -> None:
@@ -38,6 +41,9 @@ def stage_manage(request, stage_id: int):
         "board": selectors.stage_board(stage),
         "reviewers": selectors.reviewers_with_load(stage.call_id) if selectors.is_scored(stage) else [],
         "decision_form": StageDecisionForm(),
+        "is_open": selectors.stage_is_open(stage),
+        "visibility": visibility_for(stage),
+        "stages": list(stage.call.stages.order_by("order")),
     }
     return render(request, "review/stage_manage.html", context)
 
@@ -112,6 +118,90 @@ def conflict_decide(request, stage_id: int, conflict_id: int):
     return redirect("stage-manage", stage_id=stage.pk)
 
 
+@require_POST
+@role_required(Role.MANAGER)
+def stage_open(request, stage_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    closing = request.POST.get("action") == "close"
+    try:
+        if closing:
+            actions.check_close_stage(request.user, stage)
+        else:
+            actions.check_open_stage(request.user, stage)
+    except ActionError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Stage closed.") if closing else _("Stage opened."))
+    return redirect("stage-manage", stage_id=stage.pk)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def panel_chair(request, stage_id: int):
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    from dure.review.models import Assignment
+
+    raw = request.POST.get("assignment", "")
+    assignment = Assignment.objects.filter(stage=stage, pk=int(raw)).first() if raw.isdigit() else None
+    if assignment is None:
+        messages.error(request, _("Choose one of the panel members."))
+        return redirect("stage-manage", stage_id=stage.pk)
+    try:
+        actions.check_designate_chair(request.user, assignment)
+    except ActionError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Panel chair designated."))
+    return redirect("stage-proposal", stage_id=stage.pk, proposal_id=assignment.proposal_id)
+
+
+@role_required(Role.MANAGER)
+def stage_proposal(request, stage_id: int, proposal_id: int):
+    """The manager's view of one proposal at one stage: reviews, answer, discussion and consensus."""
+    stage = selectors.access_stage_for_manager(request.user, stage_id)
+    proposal = selectors.proposal_at_stage(stage, proposal_id)
+    rule = visibility_for(stage)
+    rebuttal = selectors.rebuttal_of(proposal)
+    if request.method == "POST":
+        try:
+            if "body" in request.POST:
+                form = PanelCommentForm(request.POST)
+                if not form.is_valid():
+                    raise ActionError({"body": [_("Write your comment.")]})
+                actions.check_post_panel_comment(request.user, stage, proposal, form.cleaned_data["body"])
+                messages.success(request, _("Comment posted as Chair."))
+            else:
+                form = ConsensusForm(request.POST)
+                if not form.is_valid():
+                    raise ActionError(_("Give the consensus score (0–10) and the summary for the applicant."))
+                actions.check_record_consensus(request.user, stage, proposal, form.cleaned_data["consensus_score"],
+                                               form.cleaned_data["summary_for_applicant"])
+                messages.success(request, _("Consensus recorded."))
+        except ActionError as exc:
+            _error(request, exc)
+        return redirect("stage-proposal", stage_id=stage.pk, proposal_id=proposal.pk)
+    from dure.review.models import Assignment, Review
+
+    summary = selectors.panel_summary(stage, proposal)
+    context = {
+        "stage": stage, "call": stage.call, "proposal": proposal, "visibility": rule,
+        "reviews": list(Review.objects.filter(stage=stage, proposal=proposal, is_submitted=True)
+                        .order_by("pseudonym").prefetch_related("scores__criterion")),
+        "written_reviews": selectors.written_reviews(proposal) if stage.kind != "written" else [],
+        "rebuttal": rebuttal if rule.rebuttal else None,
+        "evidence": selectors.cooperation_evidence(proposal) if rule.cooperation_evidence else None,
+        "thread": selectors.panel_thread(stage, proposal) if rule.discussion else [],
+        "summary": summary,
+        "members": list(Assignment.objects.filter(stage=stage, proposal=proposal).select_related("reviewer")),
+        "comment_form": PanelCommentForm(),
+        "consensus_form": ConsensusForm(initial={"consensus_score": summary.consensus_score,
+                                                 "summary_for_applicant": summary.summary_for_applicant}
+                                        if summary else None),
+        "is_open": selectors.stage_is_open(stage),
+    }
+    return render(request, "review/stage_proposal.html", context)
+
+
 # ------------------------------------------------------------------ reviewers
 
 
@@ -156,15 +246,52 @@ def review_edit(request, assignment_id: int):
         "assignment": assignment,
         "stage": stage,
         "proposal": proposal,
-        "shown": blind_view(proposal) if stage.is_blind else proposal,
-        "blind": stage.is_blind,
         "form": form,
         "review": review,
         "pseudonym": selectors.pseudonym_of(request.user, stage),
-        "panel_reviews": selectors.panel_reviews(assignment),
         "declare_form": DeclareConflictForm(),
+        "comment_form": PanelCommentForm(),
+        "consensus_form": ConsensusForm(),
+        **selectors.review_page_context(assignment),
     }
     return render(request, "review/review_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def panel_comment(request, assignment_id: int):
+    assignment = selectors.access_assignment_for_reviewer(request.user, assignment_id)
+    form = PanelCommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write your comment."))
+    else:
+        try:
+            actions.check_post_panel_comment(request.user, assignment.stage, assignment.proposal,
+                                             form.cleaned_data["body"])
+        except ActionError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Comment posted under your pseudonym."))
+    return redirect("review-edit", assignment_id=assignment.pk)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def panel_consensus(request, assignment_id: int):
+    assignment = selectors.access_assignment_for_reviewer(request.user, assignment_id)
+    form = ConsensusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the consensus score (0–10) and the summary for the applicant."))
+    else:
+        try:
+            actions.check_record_consensus(request.user, assignment.stage, assignment.proposal,
+                                           form.cleaned_data["consensus_score"],
+                                           form.cleaned_data["summary_for_applicant"])
+        except ActionError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Consensus recorded."))
+    return redirect("review-edit", assignment_id=assignment.pk)
 
 
 @require_POST
@@ -191,6 +318,25 @@ def declare_conflict(request, assignment_id: int):
 def proposal_feedback(request, proposal_id: int):
     proposal = selectors.access_feedback_proposal(request.user, proposal_id)
     return render(request, "review/feedback.html", {"proposal": proposal, **selectors.applicant_feedback(proposal)})
+
+
+@role_required(Role.COMPANY, Role.RESEARCH)
+def proposal_rebuttal(request, proposal_id: int):
+    """The applicant answers the written-stage reviewers' questions, once."""
+    proposal = selectors.access_rebuttal_proposal(request.user, proposal_id)
+    form = RebuttalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.check_submit_rebuttal(request.user, proposal, form.cleaned_data["answer"])
+        except ActionError as exc:
+            for field, errors in exc.problems.items():
+                for e in errors:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(request, _("Your answer is recorded; the next layers of evaluation will read it."))
+            return redirect("proposal-rebuttal", proposal_id=proposal.pk)
+    context = {"proposal": proposal, "form": form, **selectors.rebuttal_state(proposal)}
+    return render(request, "review/rebuttal.html", context, status=400 if form.errors else 200)
 
 
 # ------------------------------------------------------------------ unsealing

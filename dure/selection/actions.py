@@ -22,6 +22,7 @@ from dure.audit.actions import record
 from dure.audit.locks import lock
 from dure.core.money import format_krw
 from dure.programmes.models import Call, TrackBudget
+from dure.programmes.workflow import StageKind
 from dure.proposals.models import Proposal
 from dure.proposals.workflow import (
     InvalidProposalTransition,
@@ -29,7 +30,7 @@ from dure.proposals.workflow import (
     check_proposal_transition,
 )
 from dure.selection import selectors
-from dure.selection.models import Decision, Outcome, RankingRun
+from dure.selection.models import Decision, Outcome, PublishedSeed, RankingRun
 
 
 def _lang() -> str:
@@ -53,23 +54,49 @@ def _fundable(order: list[int], budgets: dict[int, dict[int, int]], available: d
     return n
 
 
-def do_rank_call(manager: User, call: Call, seed: str, places: int | None = None) -> RankingRun:
-    """Rank the call's proposals, draw the funding line, and save the run.
+def check_publish_seed(manager: User, call: Call, value: str) -> PublishedSeed:
+    """Announce the lottery seed before the draw; it is in the audit log before any draw uses it."""
+    value = (value or "").strip()
+    if not value:
+        raise ActionError({"seed": ["Give the public value the seed comes from (for example, a date and "
+                                    "that week's lottery numbers)."]})
+    if len(value) > 200:
+        raise ActionError({"seed": ["Keep the seed under 200 characters."]})
+    with transaction.atomic():
+        seed = PublishedSeed.objects.create(call=call, value=value, published_by=manager)
+        record(manager, "lottery.seed_published", seed, call=call.pk, seed=value)
+    return seed
 
-    The number of places is how many proposals, best first, fit the track's money left;
-    ``places`` (the committee's own number) can only lower it.
+
+def do_rank_call(manager: User, call: Call, seed: str | None = None, places: int | None = None) -> RankingRun:
+    """Rank the call's proposals, draw the funding line with the published seed, and save the run.
+
+    The seed is the latest one published for the call (:func:`check_publish_seed`) and not
+    yet used; a ``seed`` given here must be that value. The number of places is how many
+    proposals, best first, fit the track's money left; ``places`` can only lower it.
     """
-    seed = (seed or "").strip()
     if places is not None and places < 0:
         raise ActionError({"places": ["The number of places cannot be negative."]})
-    if not seed:
-        raise ActionError({"seed": ["Give the published seed for the lottery (for example, a date and lottery numbers)."]})
+    with transaction.atomic():
+        published = PublishedSeed.objects.select_for_update().filter(
+            call=call, used_by__isnull=True).order_by("-published_at", "-pk").first()
+        if published is None:
+            raise ActionError({"seed": ["Publish the lottery seed first: it must be on record before the draw."]})
+        if seed is not None and seed.strip() != published.value:
+            raise ActionError({"seed": [f"The published seed is “{published.value}”; the draw uses it."]})
+        run = _rank(manager, call, published.value, places)
+        published.used_by = run
+        published.save(update_fields=["used_by"])
+    return run
+
+
+def _rank(manager: User, call: Call, seed: str, places: int | None) -> RankingRun:
     proposals = {p.pk: p for p in selectors.candidates(call)}
     rows = selectors.review_rows(call, proposals)
     if not rows:
-        raise ActionError("No submitted review yet: the call cannot be ranked.")
+        raise ActionError("No submitted review of a proposal at the selection committee: the call cannot be ranked.")
     by_proposal: dict[int, list[float]] = {}
-    for pid, _r, score, _c, _s in rows:
+    for pid, _r, score, _c, _s, _k in rows:
         by_proposal.setdefault(pid, []).append(score)
     means = {pid: statistics.fmean(v) for pid, v in by_proposal.items()}
     mean_order = sorted(means, key=lambda pid: (-means[pid], pid))
@@ -88,6 +115,7 @@ def do_rank_call(manager: User, call: Call, seed: str, places: int | None = None
         method = "weighted-mean"
         results = [
             {"proposal_id": pid, "calibrated_score": None, "expected_rank": float(i), "rank_low": i, "rank_high": i,
+             "prob_fundable": 1.0 if i <= fundable else 0.0,
              "suggestion": "funded" if i <= fundable else "not_funded"}
             for i, pid in enumerate(mean_order, start=1)
         ]
@@ -96,20 +124,23 @@ def do_rank_call(manager: User, call: Call, seed: str, places: int | None = None
         row["mean_score"] = round(means[pid], 3)
         row["n_reviews"] = len(by_proposal[pid])
         row["budget_krw"] = sum(budgets.get(pid, {}).values())
-    with transaction.atomic():
-        run = RankingRun.objects.create(
-            call=call, method=method, fundable=fundable, seed=seed, results=results,
-            lottery_record=lottery, created_by=manager,
-        )
-        record(manager, "ranking.run", run, call=call.pk, method=method, fundable=fundable, seed=seed,
-               order=[r["proposal_id"] for r in results])
-        if lottery is not None:
-            record(manager, "lottery.drawn", run, call=call.pk, **lottery)
+    run = RankingRun.objects.create(
+        call=call, method=method, fundable=fundable, seed=seed, results=results,
+        lottery_record=lottery, created_by=manager,
+    )
+    record(manager, "ranking.run", run, call=call.pk, method=method, fundable=fundable, seed=seed,
+           order=[r["proposal_id"] for r in results])
+    if lottery is not None:
+        record(manager, "lottery.drawn", run, call=call.pk, **lottery)
     return run
 
 
 def _calibrated(rows, fundable: int, seed: str):
-    """Calibrated ranking with intervals and the lottery, from the core; ``None`` if unavailable."""
+    """Calibrated ranking with intervals and the lottery, from the core; ``None`` if unavailable.
+
+    Reviewer confidence weighs each score; panel ids (one per scored stage) are given when
+    the panel stage has scores, so a panel's collective harshness is told apart.
+    """
     try:
         from dure.core.calibration import ScoreCalibrator
         from dure.core.lottery import draw_funding_line
@@ -117,10 +148,12 @@ def _calibrated(rows, fundable: int, seed: str):
     except ImportError:
         return None, None, ""
     pids = [r[0] for r in rows]
+    has_panel = any(r[5] == StageKind.PANEL for r in rows)
     try:
         calibrator = ScoreCalibrator(n_samples=400, burn_in=200, score_range=(0.0, 10.0), seed=seed_to_int(seed))
         calibrator.fit(pids, [r[1] for r in rows], [r[2] for r in rows],
-                       confidences=[r[3] or 3 for r in rows], panel_ids=[r[4] for r in rows])
+                       confidences=[r[3] or 3 for r in rows],
+                       panel_ids=[f"{r[5]}:{r[4]}" for r in rows] if has_panel else None)
         ranking = rank_with_intervals(calibrator, top_n=max(fundable, 1))
         line = draw_funding_line(ranking, fundable, seed)
     except ValueError:
@@ -129,10 +162,28 @@ def _calibrated(rows, fundable: int, seed: str):
     results = [
         {"proposal_id": int(r.proposal_id), "calibrated_score": round(float(r.calibrated_score), 3),
          "expected_rank": round(float(r.expected_rank), 2), "rank_low": int(r.rank_low),
-         "rank_high": int(r.rank_high), "suggestion": suggestion[r.proposal_id]}
+         "rank_high": int(r.rank_high), "prob_fundable": round(float(r.prob_top_n), 3),
+         "suggestion": suggestion[r.proposal_id]}
         for r in ranking.rows
     ]
     return results, line.record.to_dict(), "bayesian-calibrated"
+
+
+def verify_lottery(run: RankingRun) -> dict:
+    """Re-run the recorded draw from its inputs; read-only. Says whether winners and digest match."""
+    from dure.core.lottery import LotteryInputError, LotteryRecord, rerun_lottery
+
+    if not run.lottery_record:
+        return {"ok": False, "problem": "This ranking has no lottery record."}
+    try:
+        recorded = LotteryRecord.from_dict(run.lottery_record)
+        again = rerun_lottery(recorded)
+    except (LotteryInputError, ValueError) as exc:
+        return {"ok": False, "problem": str(exc)}
+    same_digest = again.input_digest == recorded.input_digest
+    same_winners = tuple(again.winners) == tuple(recorded.winners)
+    return {"ok": same_digest and same_winners, "problem": "", "recorded": recorded, "again": again,
+            "same_digest": same_digest, "same_winners": same_winners}
 
 
 def check_record_funding_decision(manager: User, proposal: Proposal, funded: bool, reason: str) -> Decision:
@@ -146,6 +197,8 @@ def check_record_funding_decision(manager: User, proposal: Proposal, funded: boo
         raise ActionError({"reason": ["Give the reason for the decision; the applicant will read it."]})
     call = proposal.call
     stage = selectors.decision_stage(call)
+    if not (stage.is_open and not stage.is_closed):
+        raise ActionError("Open the selection committee stage before recording funding decisions.")
     track = call.track
     with transaction.atomic():
         lock(f"budget:{track.pk}")

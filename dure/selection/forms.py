@@ -2,11 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-class RankForm(forms.Form):
+class PublishSeedForm(forms.Form):
     seed = forms.CharField(
-        label=_("Published lottery seed"), max_length=200,
-        help_text=_("Announce it before the draw, e.g. the date and that week's lottery numbers."),
+        label=_("Public seed value for the lottery"), max_length=200,
+        help_text=_("A value nobody controls, published before the draw: e.g. the date and that week's lottery "
+                    "numbers. It goes into the audit log now; the next ranking run draws with it."),
     )
+
+
+class RankForm(forms.Form):
     places = forms.IntegerField(
         label=_("Places to fund (optional)"), min_value=0, required=False,
         help_text=_("Leave empty to use every place the track budget allows."),

@@ -41,3 +41,17 @@ class RankingRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PublishedSeed(models.Model):
+    """A lottery seed announced before the draw; a ranking run uses the latest unused one."""
+
+    call = models.ForeignKey("programmes.Call", on_delete=models.CASCADE, related_name="published_seeds")
+    value = models.CharField(max_length=200)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True)
+    used_by = models.OneToOneField(RankingRun, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="published_seed")
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]

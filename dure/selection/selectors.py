@@ -7,11 +7,11 @@ from collections import defaultdict
 from dure.accounts.models import Role
 from dure.accounts.permissions import NotFoundOrForbidden
 from dure.programmes.models import Call, Stage, TrackBudget
-from dure.programmes.workflow import SCORED_STAGES, StageKind
+from dure.programmes.workflow import StageKind
 from dure.proposals.models import Proposal, ProposalBudgetYear
 from dure.proposals.workflow import ProposalStatus
 from dure.review.models import Review
-from dure.selection.models import Decision, Outcome, RankingRun
+from dure.selection.models import Decision, PublishedSeed, RankingRun
 
 
 def access_call_for_selection(user, call_id) -> Call:
@@ -30,28 +30,48 @@ def decision_stage(call: Call) -> Stage:
 
 
 def candidates(call: Call):
-    """Proposals still in the running (or already decided at selection) in this call."""
-    stopped = Decision.objects.filter(
-        stage__call=call, outcome=Outcome.FAIL
-    ).values("proposal_id")
+    """Proposals that reached the selection committee by passing every earlier stage."""
+    from dure.review.selectors import proposals_at_stage
+
+    stage = decision_stage(call)
+    if stage is None:
+        return Proposal.objects.none()
     return (
-        Proposal.objects.filter(
-            call=call, status__in=(ProposalStatus.IN_REVIEW, ProposalStatus.SELECTED, ProposalStatus.NOT_SELECTED)
-        )
-        .exclude(pk__in=stopped)
+        proposals_at_stage(stage)
+        .filter(status__in=(ProposalStatus.IN_REVIEW, ProposalStatus.SELECTED, ProposalStatus.NOT_SELECTED))
         .select_related("consortium", "technology")
     )
 
 
-def review_rows(call: Call, proposal_ids) -> list[tuple[int, str, float, int | None, int]]:
-    """(proposal, reviewer key, overall score 0..10, confidence, stage) per submitted review."""
+# The layers whose scores measure a proposal's merit and go into the ranking; the
+# cooperation check is a pass/fail gate of its own and does not.
+RANKED_STAGES = (StageKind.WRITTEN, StageKind.PANEL)
+
+
+def review_rows(call: Call, proposal_ids) -> list[tuple[int, str, float, int | None, int, str]]:
+    """(proposal, reviewer key, overall 0..10, confidence, stage id, stage kind) per submitted review."""
     return [
-        (r.proposal_id, f"{r.stage_id}:{r.pseudonym}", float(r.overall), r.confidence, r.stage_id)
+        (r.proposal_id, f"{r.stage_id}:{r.pseudonym}", float(r.overall), r.confidence, r.stage_id, r.stage.kind)
         for r in Review.objects.filter(
-            stage__call=call, stage__kind__in=SCORED_STAGES, proposal_id__in=list(proposal_ids),
+            stage__call=call, stage__kind__in=RANKED_STAGES, proposal_id__in=list(proposal_ids),
             is_submitted=True, overall__isnull=False,
-        ).order_by("proposal_id", "stage_id", "pseudonym")
+        ).select_related("stage").order_by("proposal_id", "stage_id", "pseudonym")
     ]
+
+
+def latest_unused_seed(call: Call) -> PublishedSeed | None:
+    return PublishedSeed.objects.filter(call=call, used_by__isnull=True).order_by("-published_at", "-pk").first()
+
+
+def seeds_of(call: Call) -> list[PublishedSeed]:
+    return list(PublishedSeed.objects.filter(call=call).select_related("used_by").order_by("-published_at", "-pk"))
+
+
+def run_of(call: Call, run_id) -> RankingRun:
+    try:
+        return RankingRun.objects.get(call=call, pk=run_id)
+    except (RankingRun.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden("run") from None
 
 
 def budgets_by_proposal(proposal_ids) -> dict[int, dict[int, int]]:

@@ -40,3 +40,29 @@ def make_proposal(call, *, lead_user=None, partner_orgs=(), yearly_krw: int = 50
     for year in call.years:
         ProposalBudgetYear.objects.create(proposal=proposal, year=year, amount_krw=yearly_krw)
     return proposal
+
+
+def open_stage(manager, stage):
+    """Open ``stage`` through the action, if it is not open yet."""
+    from dure.review.actions import check_open_stage
+
+    stage.refresh_from_db()
+    if not stage.is_open:
+        check_open_stage(manager, stage)
+    stage.refresh_from_db()
+    return stage
+
+
+def pass_until(manager, call, proposals, kind: str) -> None:
+    """Record 'moves on' at every stage before the first stage of ``kind``, opening stages as needed."""
+    from dure.review.actions import check_decide_stage
+
+    for stage in call.stages.order_by("order"):
+        if stage.kind == kind:
+            open_stage(manager, stage)
+            break
+        open_stage(manager, stage)
+        for p in proposals:
+            if not stage.decisions.filter(proposal=p).exists():
+                check_decide_stage(manager, stage, p, "pass", f"Passes the {stage.kind} stage.")
+            p.refresh_from_db()

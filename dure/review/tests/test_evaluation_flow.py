@@ -84,7 +84,24 @@ def test_assign_review_rank_decide_through_http(client, setting, django_capture_
     assert not Review.objects.filter(pseudonym__in=[r.username for r in reviewers]).exists()
 
     client.force_login(manager)
-    r = client.post(reverse("ranking-run", args=[call.pk]), {"seed": "2026-05-01 lotto 3 12 19 27 33 41"}, follow=True)
+    # Not at the committee yet: nothing to rank until decisions pass the later stages.
+    client.post(reverse("seed-publish", args=[call.pk]), {"seed": "2026-05-01 lotto 3 12 19 27 33 41"})
+    r = client.post(reverse("ranking-run", args=[call.pk]), {}, follow=True)
+    assert "cannot be ranked" in _messages(r), _messages(r)
+    for stage in call.stages.filter(order__gt=written.order).exclude(kind=StageKind.COMMITTEE).order_by("order"):
+        for p in proposals:
+            r = client.post(reverse("stage-decide", args=[stage.pk]),
+                            {"proposal": p.pk, "outcome": "pass", "reason": "Moves on."}, follow=True)
+    for p in proposals:
+        r = client.post(reverse("stage-decide", args=[written.pk]),
+                        {"proposal": p.pk, "outcome": "pass", "reason": "Moves on."}, follow=True)
+        assert "Decision recorded" in _messages(r), _messages(r)
+    for stage in call.stages.filter(order__gt=written.order).exclude(kind=StageKind.COMMITTEE).order_by("order"):
+        for p in proposals:
+            r = client.post(reverse("stage-decide", args=[stage.pk]),
+                            {"proposal": p.pk, "outcome": "pass", "reason": "Moves on."}, follow=True)
+            assert "Decision recorded" in _messages(r), _messages(r)
+    r = client.post(reverse("ranking-run", args=[call.pk]), {}, follow=True)
     assert "Ranking done" in _messages(r), _messages(r)
     run = RankingRun.objects.get(call=call)
     assert [row["proposal_id"] for row in run.results][0] == proposals[0].pk
@@ -105,8 +122,12 @@ def test_assign_review_rank_decide_through_http(client, setting, django_capture_
     assert Decision.objects.filter(proposal=proposals[0], outcome="funded").exists()
     assert {m.to[0] for m in mail.outbox} >= {proposals[0].lead_user.email, proposals[1].lead_user.email}
 
-    # The applicant reads their feedback: scores and comments, no reviewer identity.
+    # The applicant reads their feedback once the manager releases it: scores and comments, no identity.
     lead = proposals[0].lead_user
+    client.force_login(lead)
+    assert client.get(reverse("proposal-feedback", args=[proposals[0].pk])).status_code == 404
+    client.force_login(manager)
+    client.post(reverse("feedback-release", args=[call.pk]))
     client.force_login(lead)
     html = client.get(reverse("proposal-feedback", args=[proposals[0].pk])).content.decode()
     assert "Reviewer 1" in html and "Reviewer 3" in html and "Reviewer 4" not in html
@@ -126,6 +147,12 @@ def test_feedback_only_for_the_consortium_and_after_the_decision(client, setting
     assert client.get(reverse("proposal-feedback", args=[p.pk])).status_code == 404  # not decided yet
     p.status = ProposalStatus.NOT_SELECTED
     p.save()
+    assert client.get(reverse("proposal-feedback", args=[p.pk])).status_code == 404  # not released yet
+    proposals[1].status = ProposalStatus.INELIGIBLE
+    proposals[1].save()
+    from dure.review.actions import do_release_feedback
+
+    do_release_feedback(manager, call)
     assert client.get(reverse("proposal-feedback", args=[p.pk])).status_code == 200
     client.force_login(proposals[1].lead_user)
     assert client.get(reverse("proposal-feedback", args=[p.pk])).status_code == 404
@@ -269,7 +296,9 @@ def test_stored_score_equals_typed_score_and_resave_updates(client, setting):
 
 def test_panel_members_see_each_other_by_pseudonym_only(client, setting):
     manager, call, proposals, reviewers = setting
-    _in_review(call, proposals, manager)
+    from dure.review.tests.builders import pass_until
+
+    pass_until(manager, call, proposals, StageKind.PANEL)
     panel = _stage(call, StageKind.PANEL)
     from dure.review.actions import ReviewInput, check_assign_reviewer, check_save_review
 

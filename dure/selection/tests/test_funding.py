@@ -15,11 +15,10 @@ from dure.proposals.workflow import ProposalStatus
 from dure.review.actions import (
     ReviewInput,
     check_assign_reviewer,
-    check_decide_stage,
     check_save_review,
 )
-from dure.review.tests.builders import make_proposal
-from dure.selection.actions import check_record_funding_decision, do_rank_call
+from dure.review.tests.builders import make_proposal, pass_until
+from dure.selection.actions import check_publish_seed, check_record_funding_decision, do_rank_call
 from dure.selection.models import Decision, RankingRun
 from dure.testing.factories import make_call, make_manager, make_reviewer, make_track
 
@@ -29,9 +28,7 @@ def _call_with(n: int, yearly_budget: int, yearly_request: int):
     track = make_track(yearly_budget_krw=yearly_budget)
     call = make_call(track, status=CallStatus.CLOSED, max_budget_per_year_krw=yearly_request)
     proposals = [make_proposal(call, yearly_krw=yearly_request) for _ in range(n)]
-    for p in proposals:
-        check_decide_stage(manager, call.stages.get(kind=StageKind.ELIGIBILITY), p, "pass", "eligible")
-        p.refresh_from_db()
+    pass_until(manager, call, proposals, StageKind.COMMITTEE)
     return manager, call, proposals
 
 
@@ -84,13 +81,17 @@ def test_ranking_run_is_saved_with_order_intervals_and_lottery_inputs():
         for rev in reviewers:
             a = check_assign_reviewer(manager, written, p, rev)
             check_save_review(rev, a, ReviewInput({c.pk: quality for c in criteria}, 4, "ok"))
-    run = do_rank_call(manager, call, "published-seed-1")
+    check_publish_seed(manager, call, "published-seed-1")
+    run = do_rank_call(manager, call)
     assert run.fundable == 2
     assert [r["proposal_id"] for r in run.results] == [p.pk for p in proposals]
     for r in run.results:
         assert r["rank_low"] <= r["expected_rank"] <= r["rank_high"]
     if run.method == "bayesian-calibrated":
         assert run.lottery_record["seed"] == "published-seed-1"
+    with pytest.raises(ActionError, match="Publish the lottery seed first"):
+        do_rank_call(manager, call)  # a seed is used once
+    check_publish_seed(manager, call, "published-seed-1")
     again = do_rank_call(manager, call, "published-seed-1")
     assert again.results == run.results
     assert RankingRun.objects.filter(call=call).count() == 2
