@@ -169,11 +169,13 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=2.0, help="client timeout (s); retries reuse the key")
     ap.add_argument("--fault", choices=["none", "kill-worker", "db-restart"], default="none")
     ap.add_argument("--quick", action="store_true", help="20 clients, 100 proposals")
+    ap.add_argument("--database", default="dure_surge_bench",
+                    help="PostgreSQL database to (re)create for the run; it is dropped first")
     args = ap.parse_args(argv)
     if args.quick:
         args.clients, args.proposals = 20, 100
 
-    db_url = create_database("dure_surge_bench")
+    db_url = create_database(args.database)
     env = bench_env(db_url)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -210,10 +212,12 @@ def main(argv=None) -> int:
 
         if args.fault != "none":
             threading.Thread(target=inject_fault, daemon=True).start()
+        load_before = os.getloadavg()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             results = list(pool.map(lambda s: run_client(port, s, args.timeout, args.rounds), specs))
         elapsed = time.perf_counter() - started
+        load_after = os.getloadavg()
 
         # The deadline, once passed, is enforced by the server.
         from django.utils import timezone
@@ -251,6 +255,8 @@ def main(argv=None) -> int:
     print(f"clients={args.clients} proposals={args.proposals} rounds={args.rounds} fault={args.fault}")
     print(f"requests={requests} elapsed_s={elapsed:.1f} throughput_rps={requests / elapsed:.1f} retries={retries}")
     print(f"p50_ms={pct(50):.0f} p95_ms={pct(95):.0f} p99_ms={pct(99):.0f} mean_ms={statistics.fmean(latencies) * 1000:.0f}")
+    print(f"cpus={os.cpu_count()} loadavg_1m_before={load_before[0]:.1f} loadavg_1m_after={load_after[0]:.1f} "
+          f"(the machine is shared: other processes' load slows the server)")
     print(f"acknowledged={len(acks)} stored={len(stored)} intended={intended}")
     print(f"lost={lost} duplicated={duplicated} mixed={mixed} bad_signatures={bad_signatures} client_errors={len(errors)}")
     print(f"late_submission_status={late_status} ({'refused' if late_status == 422 else 'NOT refused'})")

@@ -7,6 +7,7 @@ the same ``access_*`` functions as the pages, so the API can never show more tha
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI
@@ -16,6 +17,7 @@ from ninja.security import HttpBearer, django_auth
 
 from dure import __version__
 from dure.accounts.errors import ActionError
+from dure.ops.faults import service_unavailable
 
 
 class TokenAuth(HttpBearer):
@@ -67,6 +69,13 @@ def rate_limited(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    # A lost database connection: 503 with Retry-After; a retry with the same Idempotency-Key is safe.
+    return service_unavailable(request, exc, json=True)
 
 
 @api.exception_handler(NinjaValidationError)

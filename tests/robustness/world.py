@@ -12,12 +12,13 @@ from dure.proposals.models import Proposal
 from dure.proposals.tests.helpers import World, create, make_world
 
 
-def needs_postgresql(reason: str) -> None:
+def needs_postgresql(reason: str, *, race: bool = True) -> None:
     """Skip the calling test unless the database is PostgreSQL, saying why."""
     import pytest
 
     if connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL: {reason} (SQLite serialises all writers, so the race cannot happen)")
+        why = " (SQLite serialises all writers, so the race cannot happen)" if race else ""
+        pytest.skip(f"needs PostgreSQL: {reason}{why}")
 
 
 @dataclass
