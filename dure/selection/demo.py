@@ -3,14 +3,17 @@
 Reads from ``ctx``: "users" ("manager"), "evaluated_calls" (written by dure.review.demo).
 Writes to ``ctx``: "selected" (list of funded Proposals), "ranking_runs" (list of RankingRun).
 
-The lottery seed is a fixed, published string so anyone can re-run the draw.
+The lottery seed is a fixed string, published (in the audit log) before each draw, so
+anyone can re-run the draw. Feedback is released to applicants after the last decision.
 """
 
 from __future__ import annotations
 
 from dure.accounts.errors import ActionError
 from dure.proposals.models import Proposal
-from dure.selection.actions import check_record_funding_decision, do_rank_call
+from dure.review.actions import do_release_feedback
+from dure.selection.actions import check_publish_seed, check_record_funding_decision, do_rank_call
+from dure.selection.selectors import candidates
 
 SEED = "Dure demo lottery seed, published 2026-03-01 (sample)"
 
@@ -22,7 +25,8 @@ def load(ctx: dict) -> None:
     for call in ctx.get("evaluated_calls", []):
         try:
             # The committee funds all but the weakest proposal (one place at least).
-            n = call.proposals.filter(status="in_review").count()
+            n = candidates(call).count()
+            check_publish_seed(manager, call, SEED)
             run = do_rank_call(manager, call, SEED, places=max(1, n - 1))
         except ActionError:
             continue
@@ -46,5 +50,9 @@ def load(ctx: dict) -> None:
             else:
                 reason = f"(sample) Ranked {rank} (mean score {row['mean_score']:.2f}); below the funding line."
             check_record_funding_decision(manager, proposal, False, reason)
+        try:
+            do_release_feedback(manager, call)
+        except ActionError:
+            pass
     ctx["selected"] = selected
     ctx["ranking_runs"] = runs
