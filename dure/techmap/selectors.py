@@ -280,7 +280,7 @@ class SuggestedConsortium:
     proposal: ConsortiumProposal
     organisations: list[Organisation]  # in the proposal's order, lead first
     reasons: dict[int, str]
-    works: dict[int, list[Evidence]]
+    rows: list[dict]  # member (core), organisation, works
 
 
 def consortium_suggestions(demand: Demand, n: int = 3) -> tuple[list[SuggestedConsortium], str, dict | None]:
@@ -317,10 +317,10 @@ def consortium_suggestions(demand: Demand, n: int = 3) -> tuple[list[SuggestedCo
     out = []
     for p in proposals:
         orgs = [orgs_by_ref[m.id] for m in p.members]
-        out.append(SuggestedConsortium(p, orgs, {orgs_by_ref[m.id].pk: m.reason for m in p.members},
-                                       {orgs_by_ref[m.id].pk: [e for e in evidence_rows(m.evidence, 3)
-                                                               if e.kind != EvidenceKind.PROJECT]
-                                        for m in p.members}))
+        rows = [dict(member=m, organisation=orgs_by_ref[m.id],
+                     works=[e for e in evidence_rows(m.evidence, 3) if e.kind != EvidenceKind.PROJECT])
+                for m in p.members]
+        out.append(SuggestedConsortium(p, orgs, {orgs_by_ref[m.id].pk: m.reason for m in p.members}, rows))
     return out, "", need
 
 
