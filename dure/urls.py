@@ -12,6 +12,7 @@ urlpatterns = [
     path("outcomes/", include("dure.outcomes.urls")),
     path("audit/", include("dure.audit.urls")),
     path("public/", include("dure.portal.urls")),
+    path("techmap/", include("dure.techmap.urls")),
     path("api/", include("dure.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 STAGE_MODULES = [
     "dure.partners.demo",
     "dure.proposals.demo",
+    "dure.techmap.demo",
     "dure.review.demo",
     "dure.selection.demo",
     "dure.agreements.demo",

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dure.agreements",
     "dure.outcomes",
     "dure.portal",
+    "dure.techmap",
     "dure.web",
     "dure.api",
 ]
