@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint check schema messages bench clean
+.PHONY: install demo test test-fast lint check browsers schema messages bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Dure needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -34,8 +34,17 @@ check: install
 	DJANGO_SETTINGS_MODULE=dure.settings.test $(BIN)/dure schema --check
 	DJANGO_SETTINGS_MODULE=dure.settings.production DURE_SECRET_KEY=check-deploy-only-$$(date +%s)-abcdefghijklmnopqrstuvwxyz0123456789 DURE_ALLOWED_HOSTS=dure.example.org $(BIN)/python -m django check --deploy --fail-level WARNING
 
+# Headless Chromium for the browser tests (Debian's package; installed when running as root).
+browsers:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium for the browser tests …"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium not found: the browser tests will be skipped (install the 'chromium' package to run them)."; fi; \
+	fi
+
 # Install and run everything CI runs: lint, import contract, migrations, schema, tests.
-test: lint check
+test: lint check browsers
 	$(BIN)/python -m pytest
 
 test-fast: install
