@@ -76,6 +76,11 @@ def check_add_alias(actor: User | None, person: User, *, name: str = "", email: 
     return alias
 
 
+def openalex_short_id(work_id: str) -> str:
+    """``W2741809807`` from ``https://openalex.org/W2741809807`` (or from itself)."""
+    return work_id.strip().rsplit("/", 1)[-1].upper()
+
+
 def openalex_coauthors(work) -> list[dict]:
     """Co-author records of an OpenAlex work: name, OpenAlex author id, ROR ids."""
     return [{"name": a.author_name, "openalex_id": a.author_id, "ror_ids": list(a.ror_ids)}
@@ -88,26 +93,28 @@ def check_attach_openalex_works(actor: User | None, person: User, path: str | os
     """Attach the OpenAlex works ``work_ids`` (W-ids) found in ``path`` to ``person``'s record."""
     from dure.core.importers.openalex import iter_openalex_works
 
-    wanted = {w.strip().rsplit("/", 1)[-1].upper() for w in work_ids if w.strip()}
+    wanted = {openalex_short_id(w) for w in work_ids if w.strip()}
     if not wanted:
         raise ActionError({"work_ids": ["Give one or more OpenAlex work ids (W...)."]})
     if not os.path.exists(path):
         raise ActionError(f"The OpenAlex works file {path} does not exist.")
     found = []
     for work in iter_openalex_works(path):
-        if work.id.upper() in wanted:
+        if openalex_short_id(work.id) in wanted:
             found.append(work)
             if len(found) >= min(limit, len(wanted)):
                 break
-    missing = wanted - {w.id.upper() for w in found}
+    missing = wanted - {openalex_short_id(w.id) for w in found}
     if missing:
         raise ActionError({"work_ids": [f"Not in the OpenAlex file: {', '.join(sorted(missing))}."]})
     with transaction.atomic():
         created = [
-            check_add_work(actor, person, title=w.title, abstract=w.abstract, year=w.year, external_id=w.id,
+            check_add_work(actor, person, title=w.title, abstract=w.abstract, year=w.year,
+                           external_id=openalex_short_id(w.id),
                            coauthors=openalex_coauthors(w), source="openalex", is_sample=is_sample,
                            keywords=[t.name for t in w.topics[:3]] or [c.name for c in w.concepts[:3]])
-            for w in found if not ExpertWork.objects.filter(person=person, external_id=w.id).exists()
+            for w in found
+            if not ExpertWork.objects.filter(person=person, external_id=openalex_short_id(w.id)).exists()
         ]
     return created
 

@@ -9,7 +9,7 @@ The works are real records from the OpenAlex sample in /work/shared/data (CC0); 
 link between an invented reviewer and these works is sample data: every row is marked
 ``is_sample=True`` and the profile page says so. Works are chosen by topic: the first
 works of the sample whose title shares a word with the reviewer's expertise keywords
-(or, failing that, with a topic from ``FALLBACK_TOPICS``), in file order, so the demo is
+(or, when it has none, a topic from ``FALLBACK_TOPICS``), in file order, so the demo is
 the same every time. Co-authors are left out: they are real people whose ties to
 invented reviewers would be made up.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 
-from dure.expertise.actions import check_add_work
+from dure.expertise.actions import check_add_work, openalex_short_id
 
 WORKS_FILE = "/work/shared/data/openalex_works_sample/openalex_works_sample_2022.jsonl.gz"
 WORKS_PER_REVIEWER = 3
@@ -29,7 +29,7 @@ _WORD = re.compile(r"[a-z]{5,}")
 
 def _topics(user, index: int) -> list[str]:
     words = [w for w in _WORD.findall((user.expertise or "").lower())]
-    return list(dict.fromkeys(words + [FALLBACK_TOPICS[index % len(FALLBACK_TOPICS)]]))
+    return list(dict.fromkeys(words)) or [FALLBACK_TOPICS[index % len(FALLBACK_TOPICS)]]
 
 
 def load(ctx: dict) -> None:
@@ -57,7 +57,7 @@ def load(ctx: dict) -> None:
             break
     for k in keys:
         ctx["expert_works"][k] = [
-            check_add_work(None, users[k], title=w.title, abstract=w.abstract, year=w.year, external_id=w.id,
+            check_add_work(None, users[k], title=w.title, abstract=w.abstract, year=w.year, external_id=openalex_short_id(w.id),
                            keywords=[t.name for t in w.topics[:3]], source="openalex (sample link)",
                            is_sample=True)
             for w in picked[k]

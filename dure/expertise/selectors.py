@@ -50,6 +50,9 @@ def profile(person: User) -> dict:
     from dure.expertise.identities import identity_of_user
 
     works = list(ExpertWork.objects.filter(person=person).order_by("-year", "pk"))
+    for w in works:
+        w.coauthor_names = [str(c.get("name") or c.get("email") or c.get("orcid") or "")
+                            for c in (w.coauthors or []) if isinstance(c, dict)]
     ident = identity_of_user(person)
     return {
         "person": person,
