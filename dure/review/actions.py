@@ -402,7 +402,8 @@ def check_save_review(reviewer: User, assignment: Assignment, data: ReviewInput)
         raise ActionError("This is not your assignment.")
     if not selectors.stage_is_open(stage):
         raise ActionError(_closed_message(stage))
-    if not selectors.proposals_at_stage(stage).filter(pk=assignment.proposal_id).exists():
+    if (not selectors.proposals_at_stage(stage).filter(pk=assignment.proposal_id).exists()
+            or Decision.objects.filter(proposal_id=assignment.proposal_id, outcome=Outcome.FAIL).exists()):
         raise ActionError("This proposal has not reached this stage (or has stopped); it cannot be reviewed here.")
     criteria = list(stage.criteria.order_by("order"))
     problems: dict[str, list[str]] = {}

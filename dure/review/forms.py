@@ -32,9 +32,10 @@ class ReviewForm(forms.Form):
     def __init__(self, *args, criteria=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
+        weight = _("weight")
         for c in self.criteria:
             self.fields[f"criterion_{c.pk}"] = forms.DecimalField(
-                label=f"{c.name} (0–{c.max_score}, {_('weight')} {c.weight:g})",
+                label=f"{c.name} (0–{c.max_score}, {weight} {c.weight:g})",
                 min_value=Decimal(0), max_value=Decimal(c.max_score), max_digits=4, decimal_places=1,
                 widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": str(c.max_score)}),
             )

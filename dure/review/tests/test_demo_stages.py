@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dure.audit.models import AuditEvent
@@ -16,9 +14,7 @@ from dure.selection.models import Decision, PublishedSeed
 def test_demo_runs_the_chokepoint_call_through_all_stages():
     from dure.demo.runner import load_demo
 
-    start = time.perf_counter()
     ctx = load_demo()
-    elapsed = time.perf_counter() - start
     call = ctx["calls"]["chokepoint"]
     kinds = {d.stage.kind for d in Decision.objects.filter(proposal__call=call).select_related("stage")}
     assert kinds >= {StageKind.ELIGIBILITY, StageKind.WRITTEN, StageKind.PANEL, StageKind.COOPERATION,
@@ -32,4 +28,3 @@ def test_demo_runs_the_chokepoint_call_through_all_stages():
     assert PublishedSeed.objects.filter(call=call, used_by__isnull=False).exists()
     assert seed is not None and draw is not None and seed.pk < draw.pk
     assert FeedbackRelease.objects.filter(call=call).exists()
-    assert elapsed < 60, f"the demo took {elapsed:.1f} s"
