@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -72,6 +72,11 @@ def _value(name: str, value, lang: str) -> str:
 
 def dashboard_tables(dash: Dashboard, lang: str) -> list[PdfTable]:
     """The dashboard's tables as text, in ``lang`` ("ko" or "en"), as the PDF shows them."""
+    with translation.override(lang):
+        return _tables(dash, lang)
+
+
+def _tables(dash: Dashboard, lang: str) -> list[PdfTable]:
     money = [[r.track, str(r.year), *[format_krw(v, lang=lang) for v in
                                       (r.budget_krw, r.reserved_krw, r.committed_krw, r.signed_krw, r.spent_krw)]]
              for r in dash.money]
@@ -138,7 +143,12 @@ def _money_chart(dash: Dashboard, width: float, font: str) -> Drawing | None:
 
 
 def dashboard_pdf(dash: Dashboard, lang: str) -> bytes:
-    """A landscape A4 report of the dashboard in ``lang``."""
+    """A landscape A4 report of the dashboard in ``lang`` ("ko" or "en")."""
+    with translation.override(lang):
+        return _pdf(dash, lang)
+
+
+def _pdf(dash: Dashboard, lang: str) -> bytes:
     font = register_font()
     out = BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
@@ -154,7 +164,7 @@ def dashboard_pdf(dash: Dashboard, lang: str) -> bytes:
     chart = _money_chart(dash, doc.width, font)
     if chart is not None:
         story += [Spacer(1, 4 * mm), chart]
-    for table in dashboard_tables(dash, lang):
+    for table in _tables(dash, lang):
         story.append(Paragraph(escape(table.title), h2))
         if not table.rows:
             story.append(Paragraph(_("None."), body))
