@@ -7,6 +7,7 @@ urlpatterns = [
     path("partners/", include("dure.partners.urls")),
     path("proposals/", include("dure.proposals.urls")),
     path("review/", include("dure.review.urls")),
+    path("expertise/", include("dure.expertise.urls")),
     path("selection/", include("dure.selection.urls")),
     path("agreements/", include("dure.agreements.urls")),
     path("outcomes/", include("dure.outcomes.urls")),

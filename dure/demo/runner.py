@@ -22,6 +22,7 @@ STAGE_MODULES = [
     "dure.partners.demo",
     "dure.proposals.demo",
     "dure.techmap.demo",
+    "dure.expertise.demo",
     "dure.review.demo",
     "dure.selection.demo",
     "dure.agreements.demo",

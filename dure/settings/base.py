@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "dure.partners",
     "dure.proposals",
     "dure.review",
+    "dure.expertise",
     "dure.selection",
     "dure.agreements",
     "dure.outcomes",
@@ -114,7 +115,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Mail is queued as tasks (dure/ops/mail.py) and delivered by this backend.
+EMAIL_BACKEND = "dure.ops.mail.TaskEmailBackend"
+DURE_EMAIL_DELIVERY_BACKEND = os.environ.get("DURE_EMAIL_DELIVERY_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = "Dure <noreply@dure.example.org>"
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -18,7 +18,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-EMAIL_BACKEND = os.environ.get("DURE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DURE_EMAIL_DELIVERY_BACKEND = os.environ.get("DURE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DURE_EMAIL_HOST", "localhost")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
