@@ -22,6 +22,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -99,15 +100,21 @@ def seed(n_clients: int, n_proposals: int, deadline_minutes: float) -> list[dict
         ids = []
         for k in range(per_client):
             cons = Consortium.objects.create(name=f"Surge consortium {c}-{k}", lead=lead.organisation, created_by=lead)
-            ConsortiumMember.objects.create(consortium=cons, organisation=lead.organisation, role="lead")
-            ConsortiumMember.objects.create(consortium=cons, organisation=company, role="sme")
+            ConsortiumMember.objects.bulk_create([
+                ConsortiumMember(consortium=cons, organisation=lead.organisation, role="lead"),
+                ConsortiumMember(consortium=cons, organisation=company, role="sme"),
+            ])
             p = Proposal.objects.create(call=call, consortium=cons, lead_user=lead, technology=tech,
                                         title=f"Surge proposal {c}-{k}", abstract="draft",
                                         ip_licence_plan="Licence for the SME in Korea.", is_sample=True)
-            ProposalMember.objects.create(proposal=p, organisation=lead.organisation, role="lead", budget_share_pct=60)
-            ProposalMember.objects.create(proposal=p, organisation=company, role="sme", budget_share_pct=40)
-            for year in call.years:
-                ProposalBudgetYear.objects.create(proposal=p, year=year, amount_krw=call.max_budget_per_year_krw // 2)
+            ProposalMember.objects.bulk_create([
+                ProposalMember(proposal=p, organisation=lead.organisation, role="lead", budget_share_pct=60),
+                ProposalMember(proposal=p, organisation=company, role="sme", budget_share_pct=40),
+            ])
+            ProposalBudgetYear.objects.bulk_create([
+                ProposalBudgetYear(proposal=p, year=year, amount_krw=call.max_budget_per_year_krw // 2)
+                for year in call.years
+            ])
             ids.append(p.pk)
         clients.append({"token": token, "proposals": ids})
     return clients, call.pk, timezone.now()
@@ -118,7 +125,9 @@ class Client:
         self.port, self.token, self.timeout = port, token, timeout
         self.latencies: list[float] = []
         self.retries = 0
+        self.timeouts = 0
         self.errors: list[str] = []
+        self.rng = random.Random(token)
 
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None,
                 max_attempts: int = 30) -> tuple[int, dict]:
@@ -136,9 +145,11 @@ class Client:
                 if resp.status >= 500 or resp.status == 429:
                     raise ConnectionError(f"{resp.status}")
                 return resp.status, json.loads(payload or b"{}")
-            except (OSError, ConnectionError, http.client.HTTPException):
+            except (OSError, ConnectionError, http.client.HTTPException) as exc:
                 self.retries += 1
-                time.sleep(min(2.0, 0.05 * 2 ** attempt))
+                self.timeouts += isinstance(exc, TimeoutError | socket.timeout)
+                # Exponential backoff with full jitter, so retries do not arrive in waves.
+                time.sleep(self.rng.uniform(0, min(5.0, 0.1 * 2 ** attempt)))
         self.errors.append(f"{method} {path}: gave up after {max_attempts} attempts")
         return 0, {}
 
@@ -156,7 +167,8 @@ def run_client(port: int, spec: dict, timeout: float, rounds: int) -> dict:
                 acks.append({"proposal": pid, "round": r, "text": text, "receipt": receipt})
             else:
                 client.errors.append(f"submit {pid} round {r}: HTTP {status} {receipt}")
-    return {"acks": acks, "latencies": client.latencies, "retries": client.retries, "errors": client.errors}
+    return {"acks": acks, "latencies": client.latencies, "retries": client.retries, "timeouts": client.timeouts,
+            "errors": client.errors}
 
 
 def main(argv=None) -> int:
@@ -166,7 +178,9 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="submissions per proposal (1 + re-submissions)")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--timeout", type=float, default=2.0, help="client timeout (s); retries reuse the key")
+    ap.add_argument("--timeout", type=float, default=30.0,
+                    help="client timeout (s); retries reuse the key. Below the queueing delay "
+                         "(clients / throughput) every request times out and the retries swamp the server")
     ap.add_argument("--fault", choices=["none", "kill-worker", "db-restart"], default="none")
     ap.add_argument("--quick", action="store_true", help="20 clients, 100 proposals")
     ap.add_argument("--database", default="dure_surge_bench",
@@ -239,6 +253,7 @@ def main(argv=None) -> int:
     acks = [a for r in results for a in r["acks"]]
     latencies = sorted(x for r in results for x in r["latencies"])
     retries = sum(r["retries"] for r in results)
+    timeouts = sum(r["timeouts"] for r in results)
     errors = [e for r in results for e in r["errors"]]
     stored = {(s.proposal_id, s.version): s for s in Submission.objects.all()}
     lost = sum(1 for a in acks if (a["proposal"], a["receipt"]["version"]) not in stored)
@@ -253,7 +268,7 @@ def main(argv=None) -> int:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000 if latencies else float("nan")
 
     print(f"clients={args.clients} proposals={args.proposals} rounds={args.rounds} fault={args.fault}")
-    print(f"requests={requests} elapsed_s={elapsed:.1f} throughput_rps={requests / elapsed:.1f} retries={retries}")
+    print(f"requests={requests} elapsed_s={elapsed:.1f} throughput_rps={requests / elapsed:.1f} retries={retries} timeouts={timeouts}")
     print(f"p50_ms={pct(50):.0f} p95_ms={pct(95):.0f} p99_ms={pct(99):.0f} mean_ms={statistics.fmean(latencies) * 1000:.0f}")
     print(f"cpus={os.cpu_count()} loadavg_1m_before={load_before[0]:.1f} loadavg_1m_after={load_after[0]:.1f} "
           f"(the machine is shared: other processes' load slows the server)")

@@ -23,11 +23,10 @@ from dure.proposals.tests.helpers import create, make_world
 from dure.review.actions import (
     ReviewInput,
     check_assign_reviewer,
-    check_decide_stage,
     check_save_review,
 )
 from dure.review.models import Assignment, CriterionScore, Review
-from dure.review.tests.builders import make_proposal
+from dure.review.tests.builders import make_proposal, pass_until
 from dure.selection.actions import check_record_funding_decision
 from dure.selection.models import Decision, Outcome
 from dure.testing.factories import make_call, make_manager, make_reviewer, make_track
@@ -58,20 +57,20 @@ def race(*jobs):
     return results
 
 
-def _eligible_call(n: int, yearly_budget: int, yearly_request: int):
+def _eligible_call(n: int, yearly_budget: int, yearly_request: int, until: str = StageKind.WRITTEN):
     manager = make_manager()
     track = make_track(yearly_budget_krw=yearly_budget)
     call = make_call(track, status=CallStatus.CLOSED, max_budget_per_year_krw=yearly_request)
     proposals = [make_proposal(call, yearly_krw=yearly_request) for _ in range(n)]
-    for p in proposals:
-        check_decide_stage(manager, call.stages.get(kind=StageKind.ELIGIBILITY), p, "pass", "eligible")
+    pass_until(manager, call, proposals, until)
     return manager, call, [Proposal.objects.get(pk=p.pk) for p in proposals]
 
 
 def test_managers_funding_at_once_never_overspend_the_track_budget():
     needs_postgresql("concurrent funding decisions")
     # Room for two proposals per year; six managers try to fund six at once.
-    manager, call, proposals = _eligible_call(6, yearly_budget=1_000_000_000, yearly_request=450_000_000)
+    manager, call, proposals = _eligible_call(6, yearly_budget=1_000_000_000, yearly_request=450_000_000,
+                                             until=StageKind.COMMITTEE)
     managers = [manager] + [make_manager() for _ in range(5)]
     results = race(*[
         (lambda m=m, p=p: check_record_funding_decision(m, p, True, "Ranked above the line."))

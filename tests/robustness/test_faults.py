@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -174,10 +175,18 @@ def test_killing_a_worker_mid_surge_loses_and_duplicates_nothing():
     if why:
         pytest.skip(f"needs gunicorn and PostgreSQL: {why}")
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
-    out = subprocess.run(
+    # Its own process group, so that gunicorn goes too if the run has to be stopped.
+    proc = subprocess.Popen(
         [sys.executable, "-m", "bench.surge", "--quick", "--fault", "kill-worker", "--database", "dure_surge_test"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
+    try:
+        stdout, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail("the quick surge took over 4 minutes:\n" + stdout + stderr[-3000:])
+    out = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     figures = dict(part.split("=", 1) for line in out.stdout.splitlines() for part in line.split() if "=" in part)
     assert "fault: killed gunicorn worker" in out.stdout, out.stdout + out.stderr[-3000:]
     assert figures.get("lost") == "0" and figures.get("duplicated") == "0" and figures.get("mixed") == "0", out.stdout

@@ -30,9 +30,9 @@ from dure.outcomes.models import OutcomeReport
 from dure.programmes.workflow import CallStatus, StageKind
 from dure.proposals.models import Proposal
 from dure.proposals.tests.helpers import create, make_world
-from dure.review.actions import check_assign_reviewer, check_decide_stage
+from dure.review.actions import check_assign_reviewer
 from dure.review.models import Review
-from dure.review.tests.builders import make_proposal
+from dure.review.tests.builders import make_proposal, pass_until
 from dure.testing import factories as f
 
 EXAMPLES_PER_FORM = 30
@@ -96,7 +96,7 @@ def _review(client) -> FormCase:
     manager = f.make_manager()
     call = f.make_call(status=CallStatus.CLOSED)
     proposal = make_proposal(call)
-    check_decide_stage(manager, call.stages.get(kind=StageKind.ELIGIBILITY), proposal, "pass", "eligible")
+    pass_until(manager, call, [proposal], StageKind.WRITTEN)
     written = call.stages.get(kind=StageKind.WRITTEN)
     reviewer = f.make_reviewer()
     assignment = check_assign_reviewer(manager, written, proposal, reviewer)

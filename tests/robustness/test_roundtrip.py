@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from dure.programmes.workflow import CallStatus, StageKind
 from dure.proposals.models import Proposal
 from dure.proposals.tests.helpers import make_world
-from dure.review.actions import check_assign_reviewer, check_decide_stage
+from dure.review.actions import check_assign_reviewer
 from dure.review.models import CriterionScore, Review
-from dure.review.tests.builders import make_proposal
+from dure.review.tests.builders import make_proposal, pass_until
 from dure.testing import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def _assignment():
     manager = f.make_manager()
     call = f.make_call(status=CallStatus.CLOSED)
     proposal = make_proposal(call)
-    check_decide_stage(manager, call.stages.get(kind=StageKind.ELIGIBILITY), proposal, "pass", "eligible")
+    pass_until(manager, call, [proposal], StageKind.WRITTEN)
     written = call.stages.get(kind=StageKind.WRITTEN)
     reviewer = f.make_reviewer()
     return reviewer, check_assign_reviewer(manager, written, proposal, reviewer), list(written.criteria.order_by("order"))

@@ -38,3 +38,4 @@ def make_api_world(client) -> ApiWorld:
     token = do_create_api_token(world.lead, "robustness")
     client.logout()
     return ApiWorld(world, token, draft, submitted)
+
