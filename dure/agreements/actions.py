@@ -29,10 +29,10 @@ def default_milestones(proposal: Proposal, years: list[int]) -> list[tuple[str, 
     """A yearly progress report for every year but the last, then the final report."""
     items: list[tuple[str, date]] = []
     if proposal.is_international:
-        items.append(("IP licence for the Korean company agreed", date(years[0], 3, 31)))
+        items.append((_("IP licence for the Korean company agreed"), date(years[0], 3, 31)))
     for year in years[:-1]:
-        items.append((f"Progress report {year}", date(year, 12, 31)))
-    items.append(("Final report and outcome evidence", date(years[-1], 12, 31)))
+        items.append((_("Progress report %(year)s") % {"year": year}, date(year, 12, 31)))
+    items.append((_("Final report and outcome evidence"), date(years[-1], 12, 31)))
     return items
 
 

@@ -44,7 +44,8 @@ def service_unavailable(request, exc: BaseException, *, json: bool) -> HttpRespo
     if json:
         response = JsonResponse({"detail": message}, status=503)
     else:
-        response = HttpResponse(f"<!doctype html><title>503</title><h1>{_('Service unavailable')}</h1><p>{message}</p>",
+        title = _("Service unavailable")
+        response = HttpResponse(f"<!doctype html><title>503</title><h1>{title}</h1><p>{message}</p>",
                                 status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

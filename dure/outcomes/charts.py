@@ -26,11 +26,12 @@ def money_by_track_year(rows) -> dict:
     """Grouped bars: money committed per track and year (억 원), with the budget as markers."""
     fig = go.Figure()
     tracks = list(dict.fromkeys(r.track for r in rows))
+    committed, budget = _("committed"), _("budget")
     for track in tracks:
         mine = [r for r in rows if r.track == track]
-        fig.add_bar(name=f"{track}: {_('committed')}", x=[r.year for r in mine],
+        fig.add_bar(name=f"{track}: {committed}", x=[r.year for r in mine],
                     y=[r.committed_krw / EOK for r in mine])
-        fig.add_scatter(name=f"{track}: {_('budget')}", x=[r.year for r in mine],
+        fig.add_scatter(name=f"{track}: {budget}", x=[r.year for r in mine],
                         y=[r.budget_krw / EOK for r in mine], mode="markers", marker=dict(symbol="line-ew-open", size=18))
     fig.update_layout(title=_("Money committed and budget per track and year (100 million KRW)"),
                       barmode="group", yaxis_title=_("100 million KRW (억 원)"), xaxis=dict(dtick=1), **_LAYOUT)
