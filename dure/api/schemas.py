@@ -91,3 +91,10 @@ class PublicSummaryOut(Schema):
     international_share: float
     international_share_target: float
     tracks: list[PublicTrackSummary]
+
+
+def reject_nul(value):
+    """PostgreSQL text cannot hold NUL characters: refuse them as bad input (422), not a 500."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\x00)")
+    return value

@@ -55,7 +55,7 @@ def test_database_connection_killed_inside_a_submission_loses_nothing_and_a_retr
     proposal = create(client, world)
     token = do_create_api_token(world.lead, "fault test")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    url = f"/api/proposals/{proposal.pk}/submit"
+    url = f"/api/proposals/{proposal.pk}/submit?lang=en"
 
     first = api.post(url, {"abstract": "Version one."}, content_type="application/json",
                      headers={"Idempotency-Key": "version-one"})
@@ -125,9 +125,9 @@ def test_a_full_disk_during_an_upload_writes_nothing_and_says_so(client, setting
     world = make_world()
     client.force_login(world.lead)
     if page == "create":
-        url = reverse("proposal-create", args=[world.call.pk])
+        url = reverse("proposal-create", args=[world.call.pk]) + "?lang=en"
     else:
-        url = reverse("proposal-edit", args=[create(client, world).pk])
+        url = reverse("proposal-edit", args=[create(client, world).pk]) + "?lang=en"
     before = _rows()
     stored_before = Proposal.objects.values_list("title", "version").first()
     storage = storages["default"]  # what the attachment's FileField writes through

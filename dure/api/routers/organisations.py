@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db.models import Q
 from django_ratelimit.decorators import ratelimit
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from dure.api.schemas import ErrorOut, OrganisationOut
+from dure.api.schemas import ErrorOut, OrganisationOut, reject_nul
 from dure.organisations.models import Organisation
 
 router = Router(tags=["organisations"])
@@ -15,6 +15,11 @@ class OrganisationSearch(Schema):
     country: str | None = Field(None, min_length=2, max_length=2)
     kind: str | None = None
     limit: int = Field(20, ge=1, le=100)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value):
+        return reject_nul(value)
 
 
 @router.get("", response={200: list[OrganisationOut], 422: ErrorOut, 429: ErrorOut})

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from django.db import transaction
 from ninja import Header, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from dure.api.schemas import ErrorOut
+from dure.api.schemas import ErrorOut, reject_nul
 from dure.proposals import actions, selectors
 from dure.proposals.models import Proposal, Submission
 
@@ -32,6 +32,11 @@ class ProposalTextsIn(Schema):
     plain_summary: str | None = Field(None, max_length=5000)
     ip_licence_plan: str | None = Field(None, max_length=10000)
     cooperation_need: str | None = Field(None, max_length=10000)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value):
+        return reject_nul(value)
 
 
 class ReceiptOut(Schema):
