@@ -9,6 +9,8 @@ urlpatterns = [
     path("review/", include("dure.review.urls")),
     path("expertise/", include("dure.expertise.urls")),
     path("selection/", include("dure.selection.urls")),
+    path("selection/", include("dure.selection.portfolio_urls")),
+    path("testbeds/", include("dure.testbeds.urls")),
     path("agreements/", include("dure.agreements.urls")),
     path("outcomes/", include("dure.outcomes.urls")),
     path("audit/", include("dure.audit.urls")),

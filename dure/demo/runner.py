@@ -28,6 +28,7 @@ STAGE_MODULES = [
     "dure.agreements.demo",
     "dure.outcomes.demo",
     "dure.portal.demo",
+    "dure.testbeds.demo",
 ]
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dure.outcomes",
     "dure.portal",
     "dure.techmap",
+    "dure.testbeds",
     "dure.web",
     "dure.api",
 ]

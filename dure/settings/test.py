@@ -13,3 +13,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests use the keyword affinity; the embedding engine has its own tests in tests/core.
+DURE_EXPERTISE_ENGINE = "keyword"
+# Pages are in English unless a test asks for Korean (?lang=ko or the language cookie).
+LANGUAGE_CODE = "en"

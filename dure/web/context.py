@@ -24,6 +24,7 @@ _NAV = {
         ("consortia", _("Consortia")),
         ("my-proposals", _("My proposals")),
         ("agreements", _("Agreements")),
+        ("testbeds", _("Testbeds")),
         ("cooperation-centres", _("Cooperation centres")),
     ],
     Role.RESEARCH: [
@@ -34,6 +35,7 @@ _NAV = {
         ("consortia", _("Consortia")),
         ("my-proposals", _("My proposals")),
         ("agreements", _("Agreements")),
+        ("testbeds", _("Testbeds")),
         ("cooperation-centres", _("Cooperation centres")),
     ],
     Role.REVIEWER: [("my-reviews", _("My reviews"))],
