@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dure.web.middleware.SecurityHeadersMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "dure.ops.faults.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "dure.urls"

@@ -146,8 +146,6 @@ def test_a_full_disk_during_an_upload_writes_nothing_and_says_so(client, setting
     assert Attachment.objects.filter(proposal__title="Uploaded once there is space").count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="settings owner: add dure.ops.faults.ServiceUnavailableMiddleware to "
-                                        "MIDDLEWARE in dure/settings/base.py (a full disk is a bare 500 until then)")
 def test_the_fault_middleware_is_installed():
     from django.conf import settings
 
