@@ -54,6 +54,7 @@ def bench_env(db_url: str) -> dict:
         DURE_SSL_REDIRECT="0",
         DURE_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         DURE_LOG_LEVEL="WARNING",
+        DURE_DB_CONN_MAX_AGE="60",
     )
     return env
 
