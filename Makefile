@@ -36,11 +36,11 @@ check: install
 
 # Headless Chromium for the browser tests (Debian's package; installed when running as root).
 browsers:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Chromium for the browser tests …"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Chromium not found: the browser tests will be skipped (install the 'chromium' package to run them)."; fi; \
+	    echo "installing Chromium, Korean fonts and poppler for the browser and PDF tests …"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum poppler-utils >/dev/null; \
+	  else echo "Chromium or poppler not found: browser tests are skipped (install chromium, fonts-nanum, poppler-utils)."; fi; \
 	fi
 
 # Install and run everything CI runs: lint, import contract, migrations, schema, tests.
