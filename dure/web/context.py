@@ -7,6 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from dure.accounts.models import Role
 
+# Companies and research organisations use the same pages, each seeing its own organisation's data.
+_APPLICANT_NAV = [
+    ("programme", _("Programme")),
+    ("calls", _("Calls")),
+    ("demands", _("Demands")),
+    ("offers", _("Offers")),
+    ("consortia", _("Consortia")),
+    ("my-proposals", _("My proposals")),
+    ("agreements", _("Agreements")),
+    ("testbeds", _("Testbeds")),
+    ("cooperation-centres", _("Cooperation centres")),
+]
+
 _NAV = {
     Role.MANAGER: [
         ("programme", _("Programme")),
@@ -16,28 +29,8 @@ _NAV = {
         ("portal-moderation", _("Comments")),
         ("audit-log", _("Audit log")),
     ],
-    Role.COMPANY: [
-        ("programme", _("Programme")),
-        ("calls", _("Calls")),
-        ("demands", _("Demands")),
-        ("offers", _("Offers")),
-        ("consortia", _("Consortia")),
-        ("my-proposals", _("My proposals")),
-        ("agreements", _("Agreements")),
-        ("testbeds", _("Testbeds")),
-        ("cooperation-centres", _("Cooperation centres")),
-    ],
-    Role.RESEARCH: [
-        ("programme", _("Programme")),
-        ("calls", _("Calls")),
-        ("demands", _("Demands")),
-        ("offers", _("Offers")),
-        ("consortia", _("Consortia")),
-        ("my-proposals", _("My proposals")),
-        ("agreements", _("Agreements")),
-        ("testbeds", _("Testbeds")),
-        ("cooperation-centres", _("Cooperation centres")),
-    ],
+    Role.COMPANY: _APPLICANT_NAV,
+    Role.RESEARCH: _APPLICANT_NAV,
     Role.REVIEWER: [("my-reviews", _("My reviews"))],
     Role.AUDITOR: [("audit-log", _("Audit log")), ("unseal-requests", _("Unsealing"))],
     Role.PUBLIC: [],
