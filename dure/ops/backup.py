@@ -23,7 +23,6 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.core.management import call_command
 from django.db import connection, transaction
 
 FORMAT_VERSION = 1
@@ -178,4 +177,4 @@ def _reset_sequences() -> None:
             cur.execute(sql)
 
 
-__all__ = ["BackupError", "make_backup", "restore_backup", "verify_backup_files", "call_command"]
+__all__ = ["BackupError", "make_backup", "restore_backup", "verify_backup_files"]
