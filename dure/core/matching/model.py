@@ -20,6 +20,7 @@ from dure.core.matching.types import (
     MatchingInputError,
     Profile,
     Query,
+    Work,
     WorkEvidence,
 )
 
@@ -35,6 +36,12 @@ def truncate_words(text: str, max_words: int) -> str:
     return text if len(words) <= max_words else " ".join(words[:max_words])
 
 
+def heading(item: Work | Query) -> str:
+    """Title and keywords of a work or query, without its abstract."""
+    parts = [item.title.strip(), "; ".join(k.strip() for k in item.keywords if k.strip())]
+    return ". ".join(p for p in parts if p)
+
+
 class AffinityModel:
     """Multilingual expertise affinity: neural embedding + Korean-aware TF-IDF.
 
@@ -46,12 +53,16 @@ class AffinityModel:
     best-matching works, so one strong line of work is not drowned by many others. Works with no text are skipped; profiles left with no usable
     work are not scored and, like those with fewer than ``min_works``, are named in
     ``warnings_``.
+
+    Each work and query is embedded from its title, keywords and abstract cut to
+    ``max_words`` words and, with ``embed_heading``, also from its title and keywords
+    alone; the two unit vectors are added (see ``_embed_items``).
     """
 
     def __init__(self, backend: str | EmbeddingBackend = DEFAULT_BACKEND, lexical_weight: float = 0.3,
                  recency_half_life_years: float | None = 8.0, recency_penalty: float = 0.01, top_works: int = 3, min_works: int = 2,
-                 max_words: int = 48, reference_year: int | None = None, cache_dir: str | Path | None = None,
-                 block_size: int = 256) -> None:
+                 max_words: int = 200, reference_year: int | None = None, cache_dir: str | Path | None = None,
+                 block_size: int = 256, embed_heading: bool = True) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise MatchingInputError(f"lexical_weight must be within [0, 1], got {lexical_weight}")
         if recency_half_life_years is not None and recency_half_life_years <= 0:
@@ -67,6 +78,7 @@ class AffinityModel:
         self.top_works = top_works
         self.min_works = min_works
         self.max_words = max_words
+        self.embed_heading = embed_heading
         self.reference_year = reference_year
         self.cache_dir = cache_dir
         self.block_size = block_size
@@ -116,7 +128,7 @@ class AffinityModel:
         self.backend_ = self._resolve_backend()
         texts = [w.text for w in works]
         if self.lexical_weight < 1.0:
-            self.work_dense_ = self._embed(texts, "passage", progress)
+            self.work_dense_ = self._embed_items(works, "passage", progress)
         else:
             self.work_dense_ = np.zeros((len(works), 1), dtype=np.float32)
         self.lexical_ = TfidfIndex().fit(texts) if self.lexical_weight > 0 else None
@@ -149,6 +161,28 @@ class AffinityModel:
                 progress(hi - lo)
         return np.concatenate(parts) if parts else np.zeros((0, self.backend_.dim), np.float32)
 
+    def _embed_items(self, items: Sequence[Work | Query], kind: str,
+                     progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """One vector per work or query: its whole text and, when it has an abstract, its heading.
+
+        The heading (title and keywords) and the whole text (cut to ``max_words``) are
+        embedded apart and their unit vectors added, then normalised again. A short text
+        (a Korean demand's title, a query without abstract) then meets a long one on the
+        ground they share instead of being diluted by the long one's every sentence.
+        """
+        full = self._embed([it.text for it in items], kind, progress)
+        if not self.embed_heading:
+            return full
+        heads = [heading(it) for it in items]
+        which = [i for i, (it, h) in enumerate(zip(items, heads, strict=True)) if h and h != it.text]
+        if not which:
+            return full
+        head_vecs = self._embed([heads[i] for i in which], kind)
+        out = full.copy()
+        out[which] += head_vecs
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "works_"):
             raise MatchingInputError("call fit(profiles) before score/explain")
@@ -163,7 +197,7 @@ class AffinityModel:
                 raise MatchingInputError(f"score expects Query objects, got {type(q).__name__}")
         texts = [q.text for q in queries]
         if self.lexical_weight < 1.0:
-            dense = self._embed(texts, "query", progress)
+            dense = self._embed_items(queries, "query", progress)
         else:
             dense = np.zeros((len(texts), 1), dtype=np.float32)
         lex = self.lexical_.transform(texts) if self.lexical_ is not None else None
