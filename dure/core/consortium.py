@@ -81,6 +81,9 @@ class ConsortiumMember:
     reason: str
     foreign: bool
     evidence: tuple[str, ...] = ()
+    # why it was chosen, as a code a page can translate: lead, foreign_needed, foreign_rules,
+    # foreign, sme_rules, complementary, adds_coverage
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,12 +132,12 @@ class _Builder:
         return tuple(sorted((k for k in self.w if c.competences.get(k, 0.0) > self.coverage[k] + 1e-12),
                             key=lambda k: -self.w[k] * c.competences.get(k, 0.0)))
 
-    def add(self, c: Candidate, role: str, why: str) -> None:
+    def add(self, c: Candidate, role: str, why: str, code: str = "") -> None:
         covers = self.improved(c)
         detail = ", ".join(f"{k} ({c.competences[k]:.2f})" for k in covers[:4])
         reason = f"{why}; covers {detail}" if detail else f"{why}; adds no new competence"
         self.members.append(ConsortiumMember(c.id, c.name, c.kind, c.country_code, role, covers, reason,
-                                             self.is_foreign(c), c.evidence[:5]))
+                                             self.is_foreign(c), c.evidence[:5], code))
         for k in self.w:
             self.coverage[k] = max(self.coverage[k], c.competences.get(k, 0.0))
         self.chosen.add(c.id)
@@ -189,16 +192,17 @@ def propose_consortia(demand_competences: Mapping[str, float] | Sequence[str], c
 def _build(lead: Candidate, pool: Sequence[Candidate], weights: dict[str, float], rules: ConsortiumRules,
            require_foreign: bool, cooperation_level: str | None, foreign_reason: str) -> ConsortiumProposal:
     b = _Builder(weights, rules, foreign_reason)
-    b.add(lead, "lead", f"research lead: strongest {lead.kind.replace('_', ' ')} for the demand")
+    b.add(lead, "lead", f"research lead: strongest {lead.kind.replace('_', ' ')} for the demand", "lead")
     violations: list[str] = []
     foreign = [c for c in pool if b.is_foreign(c)]
     smes = [c for c in pool if c.kind == "sme" and not b.is_foreign(c)]
-    required: list[tuple[str, Sequence[Candidate], str]] = []
+    required: list[tuple[str, Sequence[Candidate], str, str]] = []
     if require_foreign:
-        required.append(("a foreign institute", foreign, foreign_reason))
+        code = "foreign_needed" if cooperation_level == "needed" else "foreign_rules"
+        required.append(("a foreign institute", foreign, foreign_reason, code))
     if rules.require_sme:
-        required.append(("an SME", smes, "SME required by the call's rules"))
-    for label, options, why in required:
+        required.append(("an SME", smes, "SME required by the call's rules", "sme_rules"))
+    for label, options, why, code in required:
         if len(b.members) >= rules.max_members:
             violations.append(f"no room for {label} within {rules.max_members} members")
             continue
@@ -206,7 +210,7 @@ def _build(lead: Candidate, pool: Sequence[Candidate], weights: dict[str, float]
         if pick is None:
             violations.append(f"no candidate is {label}; the call requires one")
             continue
-        b.add(pick, "member", why)
+        b.add(pick, "member", why, code)
     while len(b.members) < rules.max_members:
         options = [c for c in pool if c.id not in b.chosen]
         if not (cooperation_level in ("needed", "useful") or rules.require_foreign):
@@ -224,7 +228,8 @@ def _build(lead: Candidate, pool: Sequence[Candidate], weights: dict[str, float]
         kind = "foreign" if b.is_foreign(pick) else pick.kind
         why = (foreign_reason if kind == "foreign" else
                f"complementary {pick.kind.replace('_', ' ')}" if kind not in b.kinds else "adds coverage")
-        b.add(pick, "member", why)
+        code = "foreign" if kind == "foreign" else "complementary" if kind not in b.kinds else "adds_coverage"
+        b.add(pick, "member", why, code)
     uncovered = tuple(k for k in weights if b.coverage[k] < rules.covered_at)
     explanation = [f"coverage {100 * b.score():.0f}% of the weighted competences with {len(b.members)} members"]
     if uncovered:

@@ -23,7 +23,7 @@ import csv
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from dure.core.importers.openalex import OpenAlexWork
 from dure.core.importers.patentsview import PatentRecord
+from dure.core.matching.lexical import TfidfIndex, tokenize
 
 # -- taxonomy ---------------------------------------------------------------------------
 
@@ -210,6 +211,7 @@ class CapabilityIndicator:
     previous: int
     growth: float
     top_evidence: tuple[str, ...]
+    relevance: float = 0.0  # sum of the items' relevance to a demand (0 in a technology's own profile)
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,15 @@ class TechnologyProfile:
     frontier: list[CapabilityIndicator]
     best_domestic: list[CapabilityIndicator]
     cooperation: CooperationNeed = field(repr=False)
+
+
+def demand_rank_score(c: CapabilityIndicator) -> float:
+    """How strongly an organisation answers a demand: relevance x (1 + min(impact, 1)).
+
+    An organisation with several relevant items outranks one with a single item; at equal
+    relevance, work cited at or above the field average counts up to twice as much.
+    """
+    return c.relevance * (1.0 + min(c.impact, 1.0))
 
 
 class TechnologyMap:
@@ -284,7 +295,8 @@ class TechnologyMap:
             raise TechMapError(f"unknown technology code {code!r}; known: {', '.join(self.profiles_)}")
         return self.profiles_[code]
 
-    def _indicators(self, groups: dict[str, list[EvidenceItem]], names: dict[str, tuple[str, str]]) -> list[CapabilityIndicator]:
+    def _indicators(self, groups: dict[str, list[EvidenceItem]], names: dict[str, tuple[str, str]],
+                    relevance: Mapping[str, float] | None = None) -> list[CapabilityIndicator]:
         y = self.current_year_
         out = []
         for gid, its in groups.items():
@@ -292,19 +304,39 @@ class TechnologyMap:
             recent = sum(1 for i in its if i.year is not None and y - self.recent_years < i.year <= y)
             prev = sum(1 for i in its if i.year is not None
                        and y - 2 * self.recent_years < i.year <= y - self.recent_years)
-            ranked = sorted(zip(ncs, [i.id for i in its], strict=True), key=lambda t: (-t[0], t[1]))
+            rels = [relevance.get(i.id, 0.0) for i in its] if relevance is not None else [0.0] * len(its)
+            # with a demand, the works that drove a suggestion are the most relevant ones first
+            ranked = sorted(zip(rels, ncs, [i.id for i in its], strict=True), key=lambda t: (-t[0], -t[1], t[2]))
             name, cc = names[gid]
             out.append(CapabilityIndicator(
                 id=gid, name=name, country_code=cc, volume=len(its),
                 works=sum(i.kind == "work" for i in its), patents=sum(i.kind == "patent" for i in its),
                 impact=float(np.mean(ncs)) if ncs else 0.0, strength=float(np.sum(ncs)) + 0.0,
                 recent=recent, previous=prev, growth=(recent + 1) / (prev + 1),
-                top_evidence=tuple(i for _, i in ranked[:5])))
+                top_evidence=tuple(i for *_, i in ranked[:5]), relevance=round(float(sum(rels)), 6)))
+        if relevance is not None:
+            # relevant evidence first, boosted (at most 2x) by its field-normalised impact
+            return sorted(out, key=lambda c: (-demand_rank_score(c), -c.strength, c.id))
         # ties in strength (e.g. patents without citations) fall back to volume
         return sorted(out, key=lambda c: (-c.strength, -c.volume, c.id))
 
     def _profile(self, tech: Technology) -> TechnologyProfile:
-        matched = [it for it in self.items_ if tech.matches(it)]
+        return self._profile_of([it for it in self.items_ if tech.matches(it)], tech, None)
+
+    def profile_of(self, tech: Technology, items: Iterable[EvidenceItem],
+                   relevance: Mapping[str, float] | None = None) -> TechnologyProfile:
+        """The profile of ``tech`` computed over ``items`` only (e.g. the evidence a demand matches).
+
+        Citations stay normalised against all fitted items. With ``relevance`` (item id -> 0..1)
+        organisations are ranked by :func:`demand_rank_score` and each lists its most relevant
+        items first; the cooperation need compares strengths within these items.
+        """
+        if not hasattr(self, "items_"):
+            raise TechMapError("call fit(items, technologies) first")
+        return self._profile_of(list(items), tech, relevance)
+
+    def _profile_of(self, matched: list[EvidenceItem], tech: Technology,
+                    relevance: Mapping[str, float] | None) -> TechnologyProfile:
         by_org: dict[str, list[EvidenceItem]] = defaultdict(list)
         by_country: dict[str, list[EvidenceItem]] = defaultdict(list)
         names: dict[str, tuple[str, str]] = {}
@@ -318,7 +350,7 @@ class TechnologyMap:
             for cc in countries:
                 by_country[cc].append(it)
                 names.setdefault("country:" + cc, (cc, cc))
-        orgs = self._indicators(by_org, names)
+        orgs = self._indicators(by_org, names, relevance)
         countries_ind = self._indicators({"country:" + k: v for k, v in by_country.items()}, names)
         domestic = [o for o in orgs if o.country_code == self.domestic_country]
         foreign = [o for o in orgs if o.country_code and o.country_code != self.domestic_country]
@@ -442,17 +474,209 @@ def suggest_partners(profile: TechnologyProfile, *, limit: int = 10,
     domestic = [o for o in profile.organisations if o.country_code == domestic_country]
     foreign = [o for o in profile.organisations if o.country_code and o.country_code != domestic_country]
     out: list[PartnerSuggestion] = []
+
+    def matched(o: CapabilityIndicator) -> str:
+        return f"; relevance to the demand {o.relevance:.2f}" if o.relevance > 0 else ""
+
     for rank, o in enumerate(domestic, start=1):
         out.append(PartnerSuggestion(o, True, f"domestic #{rank} in {profile.technology.name}: {o.volume} items, "
-                                     f"impact {o.impact:.2f}x field average", o.top_evidence))
+                                     f"impact {o.impact:.2f}x field average{matched(o)}", o.top_evidence))
     if need.level != "not_needed":
         for rank, o in enumerate(foreign, start=1):
             out.append(PartnerSuggestion(o, False, f"foreign #{rank} ({o.country_code}); cooperation "
                                          f"{need.level.replace('_', ' ')}, gap {need.gap:.2f}: {o.volume} items, "
-                                         f"impact {o.impact:.2f}x", o.top_evidence))
+                                         f"impact {o.impact:.2f}x{matched(o)}", o.top_evidence))
     if need.level == "needed":  # interleave so the frontier is not hidden below a long domestic list
         half = max(1, limit // 2)
         dom = [s for s in out if s.domestic][:half]
         fo = [s for s in out if not s.domestic][: limit - len(dom)]
         return dom + fo
     return out[:limit]
+
+
+# -- a demand's evidence (multilingual) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceMatch:
+    """One evidence item's relevance to a demand, and what drove it."""
+
+    item: EvidenceItem
+    relevance: float  # 0..1, the hybrid of the two signals below
+    dense: float  # embedding cosine (0 without an embedding backend)
+    lexical: float  # TF-IDF cosine over Korean-aware index terms
+    terms: tuple[str, ...]  # index terms the demand and the item share, strongest first
+
+
+class EvidenceMatcher:
+    """Which evidence a demand (in Korean or English) is about: embedding + Korean-aware TF-IDF.
+
+    The dense signal is the cosine between the demand (an e5 "query") and each item's text cut
+    to ``max_words`` (a "passage"). A small multilingual model puts all texts in a narrow cone,
+    same-language pairs score higher than cross-language ones, and a few "hub" passages are
+    near every query. So the passages are centred on their script group's mean (items with
+    Hangul, items without), the query on the mean of all passages, and each cosine is
+    standardised within its script group and mapped to 0..1:
+    ``clip((z - dense_z0) / dense_z_span, 0, 1)``: only items far above the crowd count, and
+    items shorter than ``short_words`` words (a design patent titled "Robot") count pro rata,
+    as such texts sit near every query. On the demo evidence (multilingual-e5-small, 4-bit) the
+    dense signal alone is noisy for technical Korean demands, hence the lexical weight of 0.6. The lexical signal is the TF-IDF cosine
+    mapped by ``clip(cos / lexical_full, 0, 1)``. relevance = (1 - lexical_weight) x dense +
+    lexical_weight x lexical; without a backend only the lexical signal counts.
+
+    Item vectors are computed on the first :meth:`match` (or :meth:`embed_items`), through
+    whatever caching the backend does (wrap it in ``dure.core.matching.CachedBackend`` so
+    nothing is embedded twice across processes).
+    """
+
+    def __init__(self, backend=None, *, lexical_weight: float = 0.6, max_words: int = 32,
+                 query_words: int = 160, dense_z0: float = 2.5, dense_z_span: float = 2.5, short_words: int = 8,
+                 lexical_full: float = 0.2) -> None:
+        if not 0.0 <= lexical_weight <= 1.0:
+            raise TechMapError(f"lexical_weight must be within [0, 1], got {lexical_weight}")
+        if max_words < 1 or query_words < 1 or dense_z_span <= 0 or lexical_full <= 0:
+            raise TechMapError("max_words, query_words, dense_z_span and lexical_full must be positive")
+        self.backend = backend
+        self.lexical_weight = lexical_weight if backend is not None else 1.0
+        self.max_words = max_words
+        self.query_words = query_words
+        self.dense_z0 = dense_z0
+        self.dense_z_span = dense_z_span
+        self.short_words = short_words
+        self.lexical_full = lexical_full
+
+    def fit(self, items: Sequence[EvidenceItem]) -> EvidenceMatcher:
+        self.items_ = list(items)
+        texts = [it.text or "" for it in self.items_]
+        self.lexical_ = _StemmedTfidf().fit(texts) if self.items_ else None
+        self.hangul_ = np.array([bool(_HANGUL.search(t)) for t in texts], dtype=bool)
+        # a title of a word or two ("Robot") embeds near every query: its cosine counts less
+        self.dense_trust_ = np.array([min(1.0, len(t.split()) / max(self.short_words, 1)) for t in texts],
+                                     dtype=np.float32)
+        self.dense_: NDArray[np.float32] | None = None
+        return self
+
+    @property
+    def semantic(self) -> bool:
+        return self.backend is not None
+
+    def embed_items(self, progress: Callable[[int], None] | None = None) -> None:
+        """Compute (or fetch from the backend's cache) the items' vectors, in blocks of 64."""
+        if self.backend is None or self.dense_ is not None:
+            return
+        from dure.core.matching.model import truncate_words
+
+        cut = [truncate_words(it.text or it.id, self.max_words) for it in self.items_]
+        parts = []
+        for lo in range(0, len(cut), 64):
+            parts.append(np.asarray(self.backend.embed(cut[lo:lo + 64], kind="passage"), dtype=np.float32))
+            if progress is not None:
+                progress(len(parts[-1]))
+        dense = np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
+        self.dense_mean_ = dense.mean(axis=0) if len(dense) else np.zeros(dense.shape[1], np.float32)
+        for group in (self.hangul_, ~self.hangul_):
+            if group.any():
+                dense[group] = _unit(dense[group] - dense[group].mean(axis=0))
+        self.dense_ = dense
+
+    def _dense_relevance(self, query: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        from dure.core.matching.model import truncate_words
+
+        self.embed_items()
+        assert self.dense_ is not None and self.backend is not None
+        q = np.asarray(self.backend.embed([truncate_words(query, self.query_words)], kind="query"), np.float32)[0]
+        cos = self.dense_ @ _unit((q - self.dense_mean_)[None, :])[0]
+        z = np.zeros_like(cos)
+        for group in (self.hangul_, ~self.hangul_):
+            if group.sum() >= 2:
+                vals = cos[group]
+                sd = float(vals.std())
+                z[group] = (vals - float(np.median(vals))) / (sd if sd > 1e-6 else 1.0)
+        rel = (np.clip((z - self.dense_z0) / self.dense_z_span, 0.0, 1.0) * self.dense_trust_).astype(np.float32)
+        return cos.astype(np.float32), rel
+
+    def match(self, query: str, *, min_relevance: float = 0.25, limit: int = 60) -> list[EvidenceMatch]:
+        """The items about ``query``, most relevant first (at most ``limit``, each >= ``min_relevance``)."""
+        if not hasattr(self, "items_"):
+            raise TechMapError("call fit(items) first")
+        if not self.items_ or not query.strip():
+            return []
+        n = len(self.items_)
+        assert self.lexical_ is not None
+        qlex = self.lexical_.transform([query])
+        lex = np.asarray((self.lexical_.matrix_ @ qlex.T).toarray()).ravel().astype(np.float32)
+        lex_rel = np.clip(lex / self.lexical_full, 0.0, 1.0)
+        if self.backend is not None:
+            cos, dense_rel = self._dense_relevance(query)
+        else:
+            cos, dense_rel = np.zeros(n, np.float32), np.zeros(n, np.float32)
+        score = (1.0 - self.lexical_weight) * dense_rel + self.lexical_weight * lex_rel
+        order = [int(i) for i in np.lexsort((np.arange(n), -score)) if score[i] >= min_relevance][:limit]
+        return [EvidenceMatch(self.items_[i], round(float(score[i]), 4), round(float(cos[i]), 4),
+                              round(float(lex[i]), 4), self._shared_terms(qlex, i)) for i in order]
+
+    def _shared_terms(self, qlex, i: int, n: int = 6) -> tuple[str, ...]:
+        assert self.lexical_ is not None
+        contrib = self.lexical_.matrix_[i].multiply(qlex).tocoo()
+        ranked = sorted(zip(contrib.data, contrib.col, strict=True), key=lambda t: (-t[0], t[1]))
+        return tuple(str(self.lexical_.terms_[j]) for v, j in ranked[:n] if v > 0)
+
+
+_HANGUL = re.compile(r"[가-힣]")
+
+
+def _unit(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0).astype(np.float32)
+
+_EN_SUFFIXES = ("izations", "isations", "ization", "isation", "ically", "ations", "ation", "ities", "ical",
+                "isms", "ism", "ity", "ing", "ic", "ed", "al")
+
+
+def light_stem(term: str) -> str:
+    """Fold English derivations onto one term (magnetic, magnetism, magnetization -> magnet).
+
+    The matching index already drops plural endings; a demand says "magnet" where a paper
+    says "magnetic nanoparticles", so adjective and noun endings are stripped too while at
+    least four letters remain. Korean morphemes and hyphenated terms are left as they are.
+    """
+    if not term.isascii() or not term.isalpha():
+        return term
+    for suffix in _EN_SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+# Words every demand, topic description or abstract uses, which say nothing about the technology.
+_GENERIC = frozenset("""
+cluster paper focuse focus emphasiz particularly wide range include includ cover diverse relat applic
+various research advancement topic area field review recent development develop effect investig
+present propos report role issue potential provide aim work find science
+공동 연구 개발 기관 찾다 당사 하다 크다 쓰다 함께 수준 적용 가능 기술 사업 과제 의존 위험 줄이다 년 안
+""".split())
+
+
+def _stemmed_tokens(text: str, max_tokens: int) -> list[str]:
+    return [t for t in (light_stem(t) for t in tokenize(text, max_tokens)) if t not in _GENERIC]
+
+
+class _StemmedTfidf(TfidfIndex):
+    """The matching engine's Korean-aware TF-IDF, with English endings folded by :func:`light_stem`."""
+
+    def fit(self, texts: Sequence[str]) -> _StemmedTfidf:
+        docs = [_stemmed_tokens(t, self.max_tokens) for t in texts]
+        df: dict[str, int] = {}
+        for d in docs:
+            for term in set(d):
+                df[term] = df.get(term, 0) + 1
+        terms = sorted(t for t, c in df.items() if c >= self.min_df)
+        self.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        self.terms_ = np.array(terms, dtype=object)
+        n = max(len(docs), 1)
+        self.idf_ = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in terms], dtype=np.float32)
+        self.matrix_ = self._vectorise(docs)
+        return self
+
+    def transform(self, texts: Sequence[str]):
+        return self._vectorise([_stemmed_tokens(t, self.max_tokens) for t in texts])

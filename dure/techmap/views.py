@@ -77,7 +77,7 @@ def partners(request, demand_id: int):
     techs = selectors.demand_technologies(demand)
     return render(request, "techmap/partners.html", {
         "demand": demand, "technologies": techs, "suggestions": selectors.partner_suggestions(demand),
-        "need": selectors.cooperation_need_for(techs[0]) if techs else None})
+        "need": selectors.demand_need(demand)})
 
 
 @role_required(*DEMAND_ROLES)
