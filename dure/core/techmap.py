@@ -595,7 +595,7 @@ class EvidenceMatcher:
         rel = (np.clip((z - self.dense_z0) / self.dense_z_span, 0.0, 1.0) * self.dense_trust_).astype(np.float32)
         return cos.astype(np.float32), rel
 
-    def match(self, query: str, *, min_relevance: float = 0.25, limit: int = 60) -> list[EvidenceMatch]:
+    def match(self, query: str, *, min_relevance: float = 0.3, limit: int = 60) -> list[EvidenceMatch]:
         """The items about ``query``, most relevant first (at most ``limit``, each >= ``min_relevance``)."""
         if not hasattr(self, "items_"):
             raise TechMapError("call fit(items) first")

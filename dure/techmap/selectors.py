@@ -346,7 +346,7 @@ def demand_match(demand: Demand) -> DemandMatch | None:
         found = EvidenceMatcher(None).fit(fm.items).match(query)
     matches = {m.item.id: m for m in found}
     # evidence the programme classifies under the demand's technology always counts
-    floor = 0.25
+    floor = 0.3
     for t in techs[:1]:
         core = core_technology(t)
         if core is None:
