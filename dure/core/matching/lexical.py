@@ -41,6 +41,73 @@ def _get_kiwi():
         return _kiwi
 
 
+_HAN_KANA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+SCRIPT_OTHER, SCRIPT_HANGUL, SCRIPT_HAN = 0, 1, 2
+
+
+def script_of(text: str) -> int:
+    """The writing system that carries a text's words: Hangul, Han/Kana, or other (Latin etc.).
+
+    A Korean text with English technical terms is Hangul; an English abstract with one Korean
+    word is not. Texts in different scripts share almost no index terms, so their lexical
+    similarity says nothing (see ``LexicalBridge``).
+    """
+    hangul = len(_HANGUL.findall(text))
+    han = len(_HAN_KANA.findall(text))
+    latin = len(_LATIN_LETTER.findall(text)) / 4.0  # letters per word, roughly
+    best = max(hangul, han, latin)
+    if best == 0 or best == latin:
+        return SCRIPT_OTHER
+    return SCRIPT_HANGUL if hangul >= han else SCRIPT_HAN
+
+
+class LexicalBridge:
+    """Stands in for the lexical similarity of texts in different scripts.
+
+    Two texts in different scripts share no index terms, so their TF-IDF cosine is zero
+    whatever they say; mixed with the embedding cosine, that zero would favour profiles that
+    write in the query's language. The bridge maps an embedding cosine to the lexical cosine
+    at the same quantile among pairs of works in one script (quantile mapping fitted on the
+    pool), so a cross-script pair that is as close in meaning as a typical related pair gets
+    the lexical score such a pair has. Real shared terms (English terms in Korean text) still
+    count: the larger of the two is used.
+    """
+
+    def __init__(self, dense_q: np.ndarray, lexical_q: np.ndarray) -> None:
+        self.dense_q = np.asarray(dense_q, dtype=np.float32)
+        self.lexical_q = np.asarray(lexical_q, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, dense: np.ndarray, lexical: sp.csr_matrix, scripts: np.ndarray,
+            max_pairs: int = 200_000, seed: int = 0) -> LexicalBridge | None:
+        """Fit on random pairs of works that share a script; None if there are too few."""
+        rng = np.random.default_rng(seed)
+        left, right = [], []
+        for script in np.unique(scripts):
+            idx = np.flatnonzero(scripts == script)
+            if len(idx) < 2:
+                continue
+            n_pairs = min(max_pairs, len(idx) * (len(idx) - 1) // 2)
+            a = rng.integers(0, len(idx), size=n_pairs)
+            b = rng.integers(0, len(idx) - 1, size=n_pairs)
+            b = np.where(b >= a, b + 1, b)
+            left.append(idx[a])
+            right.append(idx[b])
+        if not left:
+            return None
+        i, j = np.concatenate(left), np.concatenate(right)
+        if len(i) < 50:
+            return None
+        d = np.einsum("ij,ij->i", dense[i], dense[j])
+        lex = np.asarray(lexical[i].multiply(lexical[j]).sum(axis=1)).ravel()
+        probs = np.concatenate([np.linspace(0.0, 0.99, 100), 1.0 - np.logspace(-2.05, -6, 40)])
+        return cls(np.quantile(d, probs), np.quantile(lex, probs))
+
+    def __call__(self, dense: np.ndarray) -> np.ndarray:
+        return np.interp(dense, self.dense_q, self.lexical_q).astype(np.float32)
+
+
 def _latin_stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from dure.core.matching.backends import DEFAULT_BACKEND, EmbeddingBackend, get_backend
 from dure.core.matching.cache import CachedBackend
-from dure.core.matching.lexical import TfidfIndex, tokenize
+from dure.core.matching.lexical import LexicalBridge, TfidfIndex, script_of, tokenize
 from dure.core.matching.topk import block_bounds, build_layout, score_block, work_similarities
 from dure.core.matching.types import (
     AffinityResult,
@@ -42,6 +42,18 @@ def heading(item: Work | Query) -> str:
     return ". ".join(p for p in parts if p)
 
 
+MIN_SCRIPT_WORKS = 10
+
+
+def _centre(vectors: np.ndarray, scripts: np.ndarray, means: dict[int, np.ndarray]) -> np.ndarray:
+    """Subtract each script's mean vector (scripts without one are left alone), renormalise."""
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    for script, mu in means.items():
+        out[scripts == script] -= mu.astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
 class AffinityModel:
     """Multilingual expertise affinity: neural embedding + Korean-aware TF-IDF.
 
@@ -56,13 +68,16 @@ class AffinityModel:
 
     Each work and query is embedded from its title, keywords and abstract cut to
     ``max_words`` words and, with ``embed_heading``, also from its title and keywords
-    alone; the two unit vectors are added (see ``_embed_items``).
+    alone; the two unit vectors are added (see ``_embed_items``). When the pool mixes
+    writing systems (Korean and English work, say), each script's mean vector is removed
+    from the embeddings (``centre_scripts``, see ``_script_means``) and lexical similarity
+    across scripts is bridged from the embedding (see ``LexicalBridge``).
     """
 
     def __init__(self, backend: str | EmbeddingBackend = DEFAULT_BACKEND, lexical_weight: float = 0.3,
                  recency_half_life_years: float | None = 8.0, recency_penalty: float = 0.01, top_works: int = 3, min_works: int = 2,
                  max_words: int = 200, reference_year: int | None = None, cache_dir: str | Path | None = None,
-                 block_size: int = 256, embed_heading: bool = True) -> None:
+                 block_size: int = 256, embed_heading: bool = True, centre_scripts: bool = True) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise MatchingInputError(f"lexical_weight must be within [0, 1], got {lexical_weight}")
         if recency_half_life_years is not None and recency_half_life_years <= 0:
@@ -79,6 +94,7 @@ class AffinityModel:
         self.min_works = min_works
         self.max_words = max_words
         self.embed_heading = embed_heading
+        self.centre_scripts = centre_scripts
         self.reference_year = reference_year
         self.cache_dir = cache_dir
         self.block_size = block_size
@@ -133,7 +149,40 @@ class AffinityModel:
             self.work_dense_ = np.zeros((len(works), 1), dtype=np.float32)
         self.lexical_ = TfidfIndex().fit(texts) if self.lexical_weight > 0 else None
         self.work_lex_ = self.lexical_.matrix_ if self.lexical_ is not None else None
+        self.work_script_ = np.array([script_of(t) for t in texts], dtype=np.int8)
+        self.script_means_ = self._script_means() if self.lexical_weight < 1.0 else {}
+        if self.script_means_:
+            self.work_dense_ = _centre(self.work_dense_, self.work_script_, self.script_means_)
+        self.bridge_ = None
+        if self.work_lex_ is not None and 0 < self.lexical_weight < 1:
+            self.bridge_ = LexicalBridge.fit(self.work_dense_, self.work_lex_, self.work_script_)
         return self
+
+    def _script_means(self) -> dict[int, np.ndarray]:
+        """Mean embedding of each writing system in the pool, when the pool mixes them.
+
+        A multilingual model places texts of one language near each other whatever they
+        say; removing each language's mean vector (here: each script's, Hangul / Han-Kana /
+        other) leaves what the texts are about, so a Korean demand is compared with English
+        and Korean work on equal terms. Used only when at least two scripts have
+        ``MIN_SCRIPT_WORKS`` works each; single-language pools are left exactly as they are.
+        """
+        if not self.centre_scripts:
+            return {}
+        means = {}
+        for script in np.unique(self.work_script_):
+            rows = self.work_script_ == script
+            if rows.sum() >= MIN_SCRIPT_WORKS:
+                means[int(script)] = self.work_dense_[rows].mean(axis=0)
+        return means if len(means) >= 2 else {}
+
+    def _scripts(self, queries: Sequence[Query], lo: int = 0, hi: int | None = None, works=None):
+        """(query scripts, work scripts, bridge) for the lexical bridge, or None when unused."""
+        if getattr(self, "bridge_", None) is None:
+            return None
+        q_script = np.array([script_of(q.text) for q in queries[lo:hi]], dtype=np.int8)
+        w_script = self.work_script_ if works is None else self.work_script_[works]
+        return (q_script, w_script, self.bridge_)
 
     def _recency_penalty(self, works) -> np.ndarray:
         penalty = np.zeros(len(works), dtype=np.float32)
@@ -198,6 +247,9 @@ class AffinityModel:
         texts = [q.text for q in queries]
         if self.lexical_weight < 1.0:
             dense = self._embed_items(queries, "query", progress)
+            if getattr(self, "script_means_", None):
+                q_script = np.array([script_of(t) for t in texts], dtype=np.int8)
+                dense = _centre(dense, q_script, self.script_means_)
         else:
             dense = np.zeros((len(texts), 1), dtype=np.float32)
         lex = self.lexical_.transform(texts) if self.lexical_ is not None else None
@@ -222,11 +274,12 @@ class AffinityModel:
         blocks = block_bounds(len(queries), self.block_size)
         args = (self.work_dense_, self.work_lex_, self.work_penalty_, self.layout_,
                 self.lexical_weight, self.top_works, top_k)
+        scripts = [self._scripts(queries, lo, hi) for lo, hi in blocks]
         if executor == "local":
-            parts = [score_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, *args)
-                     for lo, hi in blocks]
+            parts = [score_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, *args, scripts=sc)
+                     for (lo, hi), sc in zip(blocks, scripts, strict=True)]
         elif executor == "dask":
-            parts = self._score_dask(client, dense, lex, blocks, args)
+            parts = self._score_dask(client, dense, lex, blocks, args, scripts)
         else:
             raise MatchingInputError(f"executor must be 'local' or 'dask', got {executor!r}")
         k = top_k
@@ -235,13 +288,13 @@ class AffinityModel:
         return AffinityResult(query_ids=tuple(ids), profile_ids=self.profile_ids_, profile_index=idx, scores=val)
 
     @staticmethod
-    def _score_dask(client, dense, lex, blocks, args):
+    def _score_dask(client, dense, lex, blocks, args, scripts):
         if client is None:
             raise MatchingInputError("executor='dask' needs a dask.distributed client (client=Client(...))")
         shared = client.scatter(list(args[:4]), broadcast=True)
         futures = [client.submit(score_block, dense[lo:hi], lex[lo:hi] if lex is not None else None,
-                                 *shared, *args[4:], pure=False)
-                   for lo, hi in blocks]
+                                 *shared, *args[4:], scripts=sc, pure=False)
+                   for (lo, hi), sc in zip(blocks, scripts, strict=True)]
         return client.gather(futures)
 
     # -- explanation -------------------------------------------------------------------
@@ -260,7 +313,8 @@ class AffinityModel:
         dsim = (dense @ self.work_dense_[widx].T)[0]
         lsim = (lex @ w_lex.T).toarray()[0] if lex is not None and w_lex is not None else np.zeros(len(widx), np.float32)
         pen = self.work_penalty_[widx]
-        sim = work_similarities(dense, self.work_dense_[widx], self.lexical_weight, lex, w_lex)[0] - pen
+        sim = work_similarities(dense, self.work_dense_[widx], self.lexical_weight, lex, w_lex,
+                                self._scripts([query], works=widx))[0] - pen
         order = np.lexsort((widx, -sim))
         used = set(order[:self.top_works].tolist())
         sel = np.array(sorted(used))

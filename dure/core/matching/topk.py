@@ -44,25 +44,36 @@ def build_layout(work_profile: np.ndarray, n_profiles: int) -> WorkLayout:
 
 
 def work_similarities(q_dense: np.ndarray, w_dense: np.ndarray, lexical_weight: float,
-                      q_lex: sp.csr_matrix | None, w_lex: sp.csr_matrix | None) -> np.ndarray:
+                      q_lex: sp.csr_matrix | None, w_lex: sp.csr_matrix | None, scripts=None) -> np.ndarray:
     """Combined similarity (B x n_works) of a block of queries with every work."""
-    return work_similarities_t(q_dense, w_dense, lexical_weight, q_lex, w_lex).T
+    return work_similarities_t(q_dense, w_dense, lexical_weight, q_lex, w_lex, scripts).T
 
 
 def work_similarities_t(q_dense: np.ndarray, w_dense: np.ndarray, lexical_weight: float,
-                        q_lex: sp.csr_matrix | None, w_lex: sp.csr_matrix | None) -> np.ndarray:
+                        q_lex: sp.csr_matrix | None, w_lex: sp.csr_matrix | None, scripts=None) -> np.ndarray:
     """Combined similarity, works as rows (n_works x B), so a profile's works are whole rows."""
-    return _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex)[:-1]
+    return _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex, scripts)[:-1]
 
 
-def _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex) -> np.ndarray:
-    """(n_works + 1) x B similarities; the last row is -inf, the padding target of the layout."""
+def _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex, scripts=None) -> np.ndarray:
+    """(n_works + 1) x B similarities; the last row is -inf, the padding target of the layout.
+
+    ``scripts`` = (query scripts, work scripts, bridge): where a query and a work are
+    written in different scripts, the lexical cosine is replaced by the larger of itself
+    and the bridge's stand-in computed from the embedding cosine (see LexicalBridge).
+    """
     n, b = w_dense.shape[0], q_dense.shape[0]
     s = np.empty((n + 1, b), dtype=np.float32)
     np.matmul(np.asarray(w_dense, dtype=np.float32), np.asarray(q_dense, dtype=np.float32).T, out=s[:n])
     if lexical_weight > 0 and q_lex is not None and w_lex is not None:
+        lex = (w_lex @ q_lex.T).toarray().astype(np.float32, copy=False)
+        if scripts is not None and scripts[2] is not None:
+            q_script, w_script, bridge = scripts
+            cross = np.asarray(w_script)[:, None] != np.asarray(q_script)[None, :]
+            if cross.any():
+                np.maximum(lex, bridge(s[:n]), out=lex, where=cross)
         s[:n] *= np.float32(1.0 - lexical_weight)
-        s[:n] += np.float32(lexical_weight) * (w_lex @ q_lex.T).toarray().astype(np.float32, copy=False)
+        s[:n] += np.float32(lexical_weight) * lex
     s[n] = -np.inf
     return s
 
@@ -148,12 +159,14 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def score_block(q_dense: np.ndarray, q_lex: sp.csr_matrix | None, w_dense: np.ndarray,
                 w_lex: sp.csr_matrix | None, work_penalty: np.ndarray, layout: WorkLayout,
-                lexical_weight: float, top_works: int, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+                lexical_weight: float, top_works: int, top_k: int,
+                scripts=None) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (profile index, score) for one block of queries.
 
-    ``work_penalty`` (one per work, e.g. for age) is subtracted from every similarity.
+    ``work_penalty`` (one per work, e.g. for age) is subtracted from every similarity;
+    ``scripts`` bridges lexical similarity across writing systems (see above).
     """
-    s_ext = _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex)
+    s_ext = _similarities_with_sentinel(q_dense, w_dense, lexical_weight, q_lex, w_lex, scripts)
     s_ext[:-1] -= work_penalty.astype(np.float32)[:, None]
     return top_k_rows(np.ascontiguousarray(_fold_ext(s_ext, layout, top_works).T), top_k)
 
