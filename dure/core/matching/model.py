@@ -13,7 +13,14 @@ import scipy.sparse as sp
 from dure.core.matching.backends import DEFAULT_BACKEND, EmbeddingBackend, get_backend
 from dure.core.matching.cache import CachedBackend
 from dure.core.matching.lexical import LexicalBridge, TfidfIndex, script_of, tokenize
-from dure.core.matching.topk import block_bounds, build_layout, score_block, work_similarities
+from dure.core.matching.topk import (
+    block_bounds,
+    build_layout,
+    prepare_pool,
+    rerank_candidates,
+    score_pool_block,
+    work_similarities,
+)
 from dure.core.matching.types import (
     AffinityResult,
     Explanation,
@@ -256,11 +263,16 @@ class AffinityModel:
         return dense, lex
 
     def score(self, queries: Sequence[Query], top_k: int = 100, executor: str = "local", client=None,
-              progress: Callable[[int], None] | None = None) -> AffinityResult:
+              progress: Callable[[int], None] | None = None, exhaustive: bool = False) -> AffinityResult:
         """The ``top_k`` best profiles for every query.
 
         ``executor="dask"`` scores query blocks on a dask.distributed ``client``; the
         blocks and their arithmetic are the same as locally, so the results are equal.
+
+        In a large pool (more than ``2 * rerank_candidates(top_k)`` profiles) the lexical
+        similarity is computed only for each query's best candidates by the embedding
+        score and those are re-ranked (see ``dure.core.matching.topk``); ``exhaustive=True``
+        scores every query against every work lexically as well.
         """
         self._check_fitted()
         queries = tuple(queries)
@@ -272,28 +284,31 @@ class AffinityModel:
             raise MatchingInputError(f"query id {dup!r} appears twice")
         dense, lex = self.transform_queries(queries, progress)
         blocks = block_bounds(len(queries), self.block_size)
-        args = (self.work_dense_, self.work_lex_, self.work_penalty_, self.layout_,
-                self.lexical_weight, self.top_works, top_k)
+        if executor not in ("local", "dask"):
+            raise MatchingInputError(f"executor must be 'local' or 'dask', got {executor!r}")
+        if executor == "dask" and client is None:
+            raise MatchingInputError("executor='dask' needs a dask.distributed client (client=Client(...))")
+        pool = prepare_pool(self.work_dense_, self.work_lex_, self.work_penalty_, self.layout_)
+        candidates = None if exhaustive else rerank_candidates(len(self.profiles_), top_k)
+        args = (self.lexical_weight, self.top_works, top_k)
         scripts = [self._scripts(queries, lo, hi) for lo, hi in blocks]
         if executor == "local":
-            parts = [score_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, *args, scripts=sc)
+            buffer = np.empty(len(self.works_) * min(self.block_size, max(len(queries), 1)), dtype=np.float32)
+            parts = [score_pool_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, pool, *args,
+                                      scripts=sc, candidates=candidates, buffer=buffer)
                      for (lo, hi), sc in zip(blocks, scripts, strict=True)]
-        elif executor == "dask":
-            parts = self._score_dask(client, dense, lex, blocks, args, scripts)
         else:
-            raise MatchingInputError(f"executor must be 'local' or 'dask', got {executor!r}")
+            parts = self._score_dask(client, dense, lex, blocks, pool, args, scripts, candidates)
         k = top_k
         idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int64)
         val = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, k), np.float32)
         return AffinityResult(query_ids=tuple(ids), profile_ids=self.profile_ids_, profile_index=idx, scores=val)
 
     @staticmethod
-    def _score_dask(client, dense, lex, blocks, args, scripts):
-        if client is None:
-            raise MatchingInputError("executor='dask' needs a dask.distributed client (client=Client(...))")
-        shared = client.scatter(list(args[:4]), broadcast=True)
-        futures = [client.submit(score_block, dense[lo:hi], lex[lo:hi] if lex is not None else None,
-                                 *shared, *args[4:], scripts=sc, pure=False)
+    def _score_dask(client, dense, lex, blocks, pool, args, scripts, candidates):
+        shared = client.scatter(pool, broadcast=True)
+        futures = [client.submit(score_pool_block, dense[lo:hi], lex[lo:hi] if lex is not None else None,
+                                 shared, *args, scripts=sc, candidates=candidates, pure=False)
                    for (lo, hi), sc in zip(blocks, scripts, strict=True)]
         return client.gather(futures)
 
