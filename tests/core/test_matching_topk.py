@@ -1,5 +1,5 @@
-"""The blocked top-k scorer ranks as a plain per-profile computation would; re-ranking
-embedding candidates lexically agrees with the exhaustive hybrid score."""
+"""The blocked top-k scorer ranks as a plain per-profile computation would, with and
+without the lexical term."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from dure.core.matching.topk import (
     prepare_pool,
     score_pool_block,
     top_k_rows,
-    work_similarities,
 )
 
 
@@ -108,19 +107,17 @@ def _hybrid_data(seed, n_profiles=300, n_queries=120, dim=32, vocab=400):
     return owner, w, w_lex, penalty, q, q_lex
 
 
-def test_lexical_rerank_of_embedding_candidates_agrees_with_exhaustive_hybrid():
-    agree, total = 0, 0
+def test_hybrid_scorer_ranks_like_the_plain_embedding_plus_lexical_formula():
     for seed in range(3):
         owner, w, w_lex, penalty, q, q_lex = _hybrid_data(seed)
-        pool = prepare_pool(w, w_lex, penalty, build_layout(owner, 300))
-        exact_idx, exact_val = score_pool_block(q, q_lex, pool, 0.3, 3, 10)
-        idx, val = score_pool_block(q, q_lex, pool, 0.3, 3, 10, candidates=60)
-        # the re-ranked profiles carry their exact hybrid score
-        full = fold_profiles(work_similarities(q, w, 0.3, q_lex, w_lex) - penalty, build_layout(owner, 300), 3)
-        np.testing.assert_allclose(val, np.take_along_axis(full, idx, axis=1), atol=1e-5)
-        agree += int(np.sum(np.all(idx == exact_idx, axis=1)))
-        total += len(q)
-        # with every profile a candidate, re-ranking is the exhaustive score
-        all_idx, all_val = score_pool_block(q, q_lex, pool, 0.3, 3, 10, candidates=299)
-        assert np.mean(all_idx == exact_idx) > 0.999
-    assert agree / total >= 0.95, f"re-ranked top-10 equal to exhaustive for {agree}/{total} queries"
+        layout = build_layout(owner, 300)
+        pool = prepare_pool(w, w_lex, penalty, layout)
+        idx, val = score_pool_block(q, q_lex, pool, 0.3, 3, 10, threads=2)
+        # 0.7 * cosine + 0.3 * TF-IDF cosine - penalty, mean of each profile's 3 best works
+        full = fold_profiles(0.7 * (q @ w.T) + 0.3 * (q_lex @ w_lex.T).toarray() - penalty, layout, 3)
+        expect_idx, expect_val = top_k_rows(full, 10)
+        np.testing.assert_allclose(val, expect_val, atol=1e-5)
+        assert np.mean(idx == expect_idx) > 0.999  # only float near-ties may swap
+        # the lexical term moves the ranking: without it the top-10 differs
+        dense_only, _ = score_pool_block(q, None, pool, 0.3, 3, 10)
+        assert np.mean(dense_only == idx) < 0.9

@@ -17,7 +17,6 @@ from dure.core.matching.topk import (
     block_bounds,
     build_layout,
     prepare_pool,
-    rerank_candidates,
     score_pool_block,
     work_similarities,
 )
@@ -263,16 +262,11 @@ class AffinityModel:
         return dense, lex
 
     def score(self, queries: Sequence[Query], top_k: int = 100, executor: str = "local", client=None,
-              progress: Callable[[int], None] | None = None, exhaustive: bool = False) -> AffinityResult:
+              progress: Callable[[int], None] | None = None) -> AffinityResult:
         """The ``top_k`` best profiles for every query.
 
         ``executor="dask"`` scores query blocks on a dask.distributed ``client``; the
         blocks and their arithmetic are the same as locally, so the results are equal.
-
-        In a large pool (more than ``2 * rerank_candidates(top_k)`` profiles) the lexical
-        similarity is computed only for each query's best candidates by the embedding
-        score and those are re-ranked (see ``dure.core.matching.topk``); ``exhaustive=True``
-        scores every query against every work lexically as well.
         """
         self._check_fitted()
         queries = tuple(queries)
@@ -289,26 +283,25 @@ class AffinityModel:
         if executor == "dask" and client is None:
             raise MatchingInputError("executor='dask' needs a dask.distributed client (client=Client(...))")
         pool = prepare_pool(self.work_dense_, self.work_lex_, self.work_penalty_, self.layout_)
-        candidates = None if exhaustive else rerank_candidates(len(self.profiles_), top_k)
         args = (self.lexical_weight, self.top_works, top_k)
         scripts = [self._scripts(queries, lo, hi) for lo, hi in blocks]
         if executor == "local":
             buffer = np.empty(len(self.works_) * min(self.block_size, max(len(queries), 1)), dtype=np.float32)
             parts = [score_pool_block(dense[lo:hi], lex[lo:hi] if lex is not None else None, pool, *args,
-                                      scripts=sc, candidates=candidates, buffer=buffer)
+                                      scripts=sc, buffer=buffer)
                      for (lo, hi), sc in zip(blocks, scripts, strict=True)]
         else:
-            parts = self._score_dask(client, dense, lex, blocks, pool, args, scripts, candidates)
+            parts = self._score_dask(client, dense, lex, blocks, pool, args, scripts)
         k = top_k
         idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int64)
         val = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, k), np.float32)
         return AffinityResult(query_ids=tuple(ids), profile_ids=self.profile_ids_, profile_index=idx, scores=val)
 
     @staticmethod
-    def _score_dask(client, dense, lex, blocks, pool, args, scripts, candidates):
+    def _score_dask(client, dense, lex, blocks, pool, args, scripts):
         shared = client.scatter(pool, broadcast=True)
         futures = [client.submit(score_pool_block, dense[lo:hi], lex[lo:hi] if lex is not None else None,
-                                 shared, *args, scripts=sc, candidates=candidates, pure=False)
+                                 shared, *args, scripts=sc, pure=False)
                    for (lo, hi), sc in zip(blocks, scripts, strict=True)]
         return client.gather(futures)
 

@@ -18,15 +18,11 @@ two cores) comes from three things:
 * the fold runs in a thread pool over profile chunks sized for the cache (numpy releases
   the GIL), while the matrix product uses BLAS's own threads.
 
-The lexical (sparse) similarity of every query with every work is the expensive part of
-the hybrid score at scale (a 200,000 x 256 sparse product per block, most of it
-non-zero). With ``candidates=N`` the block is scored in two stages: the score without
-the lexical term, which never exceeds the hybrid score because lexical similarities
-are >= 0, picks each query's N best profiles; the lexical term is then computed for the
-works of those profiles only and they are re-ranked. A profile outside the N cannot
-enter the top k ahead of them (its hybrid score is unknown, not bounded), so this is an
-approximation; ``bench.affinity`` prints how often the re-ranked top k equals the
-exhaustive one. Without ``candidates`` every query meets every work exactly.
+The lexical (sparse) similarity is exact as well: each query's terms walk their posting
+lists (the pool's TF-IDF matrix kept column-wise) and add into a dense row of work
+scores, so the cost follows the query's terms' document frequencies instead of a
+general sparse x sparse product that builds a mostly non-zero sparse result
+(several times faster per block at 200,000 works, see ``bench.affinity``).
 """
 
 from __future__ import annotations
@@ -90,12 +86,13 @@ class ScoringPool:
     """The works prepared once for scoring many query blocks (see ``prepare_pool``).
 
     ``dense`` holds the work embeddings in layout order with ``-penalty`` as a last column;
-    ``lex`` the lexical vectors in layout order; ``penalty`` the penalties in layout order.
+    ``lex`` the lexical vectors in layout order, column-wise (a posting list per term);
+    ``penalty`` the penalties in layout order.
     """
 
     layout: WorkLayout
     dense: np.ndarray
-    lex: sp.csr_matrix | None
+    lex: sp.csc_matrix | None
     penalty: np.ndarray
 
 
@@ -109,7 +106,7 @@ def prepare_pool(w_dense: np.ndarray, w_lex: sp.csr_matrix | None, work_penalty:
     np.negative(penalty, out=dense[:, -1])
     lex = None
     if w_lex is not None:
-        lex = sp.csr_matrix(w_lex, dtype=np.float32)[order]
+        lex = sp.csc_matrix(sp.csr_matrix(w_lex, dtype=np.float32)[order])
         lex.sort_indices()
     return ScoringPool(layout=layout, dense=dense, lex=lex, penalty=penalty)
 
@@ -280,54 +277,47 @@ def _top_k_profiles(prof: np.ndarray, k: int, threads: int) -> tuple[np.ndarray,
 
 
 # -- scoring -------------------------------------------------------------------------------
-def _lexical_pairs(pool: ScoringPool, q_lex: sp.csr_matrix, rows_per_query: list[np.ndarray],
-                   threads: int) -> list[np.ndarray]:
-    """Lexical cosine of each query with the works at the given layout rows."""
+def _add_lexical(s: np.ndarray, pool: ScoringPool, q_lex: sp.csr_matrix, weight: float, threads: int,
+                 scripts, a: np.float32) -> None:
+    """s (layout order, n_works x B) += weight * lexical cosine of every work with each query."""
     assert pool.lex is not None
-    w_lex = pool.lex
+    n, b = s.shape
     q_lex = sp.csr_matrix(q_lex, dtype=np.float32)
-    out: list = [None] * len(rows_per_query)
-    n = max(1, min(threads, len(rows_per_query)))
+    lex_t = np.zeros((b, n), dtype=np.float32)
+    n_terms = pool.lex.shape[1]
 
     def work(part):
         def go():
-            buf = np.zeros(w_lex.shape[1], dtype=np.float32)
             for i in part:
                 lo, hi = q_lex.indptr[i], q_lex.indptr[i + 1]
-                cols = q_lex.indices[lo:hi]
-                rows = rows_per_query[i]
-                if hi == lo or len(rows) == 0:
-                    out[i] = np.zeros(len(rows), dtype=np.float32)
-                    continue
-                buf[cols] = q_lex.data[lo:hi]
-                out[i] = np.asarray(w_lex[rows] @ buf, dtype=np.float32)
-                buf[cols] = 0.0
+                terms, weights = q_lex.indices[lo:hi], q_lex.data[lo:hi]
+                keep = terms < n_terms
+                if keep.any():  # the query's terms' posting lists, weighted and summed
+                    lex_t[i] = pool.lex[:, terms[keep]] @ weights[keep]
         return go
 
-    _run([work(range(t, len(rows_per_query), n)) for t in range(n)], n)
-    return out
-
-
-def rerank_candidates(n_profiles: int, top_k: int) -> int | None:
-    """How many candidates ``AffinityModel.score`` re-ranks lexically: None (exhaustive)
-    unless the pool has more than twice as many profiles."""
-    n = max(1000, 10 * top_k)
-    return n if n_profiles > 2 * n else None
+    n_thr = max(1, min(threads, b))
+    _run([work(range(k, b, n_thr)) for k in range(n_thr)], n_thr)
+    w = np.float32(weight)
+    step = 1024
+    w_script = np.asarray(scripts[1])[pool.layout.order] if scripts is not None and scripts[2] is not None else None
+    for r in range(0, n, step):
+        lex = np.ascontiguousarray(lex_t[:, r:r + step].T)
+        if w_script is not None:
+            cos = (s[r:r + step] + pool.penalty[r:r + step, None]) / a
+            _bridge_dense(lex, cos, (scripts[0], w_script[r:r + step], scripts[2]))
+        lex *= w
+        s[r:r + step] += lex
 
 
 def score_pool_block(q_dense: np.ndarray, q_lex: sp.csr_matrix | None, pool: ScoringPool,
                      lexical_weight: float, top_works: int, top_k: int, scripts=None,
-                     candidates: int | None = None, threads: int | None = None,
-                     buffer: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     threads: int | None = None, buffer: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (profile index, score) for one block of queries against a prepared pool.
 
     ``buffer``: float32 scratch of at least n_works x block size, reused between blocks
     (allocating and faulting in a fresh one per block costs as much as a third of the
     matrix product).
-
-    ``candidates``: re-rank only each query's best ``candidates`` profiles by the
-    non-lexical lower bound with the lexical term (see the module docstring); ignored when
-    the pool has no more profiles than that or there is no lexical term.
     """
     threads = default_threads() if threads is None else max(1, threads)
     layout = pool.layout
@@ -343,39 +333,9 @@ def score_pool_block(q_dense: np.ndarray, q_lex: sp.csr_matrix | None, pool: Sco
     else:
         s = np.empty((layout.n_works, b), dtype=np.float32)
     np.matmul(pool.dense, q_ext.T, out=s)  # (1 - w) * cosine - penalty, in layout order
-    if hybrid and candidates is not None and layout.n_profiles > candidates >= top_k:
-        lower = _fold_layout(s, layout, top_works, threads)
-        cand, _ = _top_k_profiles(lower, candidates, threads)
-        rows_per_query = []
-        for i in range(b):
-            ps = cand[i][cand[i] >= 0]
-            lens = layout.count[ps]
-            rows = np.repeat(layout.start[ps], lens) + (
-                np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-            rows_per_query.append(np.sort(rows))
-        lex_parts = _lexical_pairs(pool, q_lex, rows_per_query, threads)
-        w_script = None
-        if scripts is not None and scripts[2] is not None:
-            w_script = np.asarray(scripts[1])[layout.order]
-        for i, (rows, lex) in enumerate(zip(rows_per_query, lex_parts, strict=True)):
-            if w_script is not None:
-                cross = w_script[rows] != scripts[0][i]
-                if cross.any():
-                    cos = (s[rows, i] + pool.penalty[rows]) / a
-                    lex = np.where(cross, np.maximum(lex, scripts[2](cos)), lex)
-            s[rows, i] += np.float32(lexical_weight) * lex
-        prof = _fold_layout(s, layout, top_works, threads)
-        # profiles outside the candidates keep their lower bound, which no candidate falls below
-        return _top_k_profiles(prof, top_k, threads)
     if hybrid:
-        assert pool.lex is not None and q_lex is not None
-        lex = (pool.lex @ q_lex.T).toarray().astype(np.float32, copy=False)
-        if scripts is not None and scripts[2] is not None:
-            w_script = np.asarray(scripts[1])[layout.order]
-            cos = (s + pool.penalty[:, None]) / a
-            _bridge_dense(lex, cos, (scripts[0], w_script, scripts[2]))
-        lex *= np.float32(lexical_weight)
-        s += lex
+        assert q_lex is not None
+        _add_lexical(s, pool, q_lex, lexical_weight, threads, scripts, a)
     return _top_k_profiles(_fold_layout(s, layout, top_works, threads), top_k, threads)
 
 
