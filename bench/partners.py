@@ -7,9 +7,12 @@ SQLite file, then times, for the Korean demand 전기차 구동모터용 희토�
   keyword_cold_s    words only: the technology map and the TF-IDF index over all evidence built
   keyword_warm_s    the same request again (per-process cache)
   embed_cold_s      multilingual embedding with an empty embedding cache: model load and every
-                    evidence item embedded once (the first request after an import)
+                    evidence item embedded once (done in the background; pages meanwhile wait at
+                    most DURE_PARTNER_EMBED_WAIT_S, 5 s, then use words)
+  embed_first_page_s  the demand's suggestions once the vectors are there
   embed_warm_s      the same request again in the same process
-  embed_restart_s   a new process with the embedding cache on disk: nothing is embedded again
+  embed_restart_s   a new process with the embedding cache on disk: model load and cache reads
+  embed_restart_page_s  the suggestions after that
   consortia_s       consortium suggestions right after the partner suggestions (shared work)
 
 and prints the ratio of each to keyword_cold_s, measured in the same run.
@@ -78,11 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     foreign = [r for r in rows if not r["domestic"]]
     print(f"keyword: {len(rows)} suggestions, {len(foreign)} foreign, first foreign "
           f"{foreign[0]['name'] if foreign else '-'}")
-    figures["embed_cold_s"], rows = run(args.engine, True)
+    settings.DURE_PARTNER_ENGINE = args.engine
+    selectors._cache.clear()
+    figures["embed_cold_s"], embedded = _timed(selectors.warm_evidence_embeddings)
+    print(f"embedded {embedded} evidence items")
+    figures["embed_first_page_s"], rows = run(args.engine, False)
     figures["embed_warm_s"], _ = run(args.engine, False)
     figures["consortia_s"], (suggested, _problem, _need) = _timed(lambda: selectors.consortium_suggestions(demand))
     match = selectors.demand_match(demand)
-    figures["embed_restart_s"], _ = run(args.engine, True)  # the per-process cache dropped, the disk cache kept
+    selectors._cache.clear()  # as after a restart: the per-process cache dropped, the disk cache kept
+    figures["embed_restart_s"], restarted = _timed(selectors.warm_evidence_embeddings)
+    figures["embed_restart_page_s"], _ = run(args.engine, False)
     foreign = [r for r in rows if not r["domestic"]]
     print(f"{match.engine}: {len(rows)} suggestions, {len(foreign)} foreign, first foreign "
           f"{foreign[0]['name'] if foreign else '-'} ({foreign[0]['works'][0]['title'][:60] if foreign and foreign[0]['works'] else ''}); "

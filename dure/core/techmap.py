@@ -537,6 +537,7 @@ class EvidenceMatcher:
         if max_words < 1 or query_words < 1 or dense_z_span <= 0 or lexical_full <= 0:
             raise TechMapError("max_words, query_words, dense_z_span and lexical_full must be positive")
         self.backend = backend
+        self.requested_lexical_weight = lexical_weight
         self.lexical_weight = lexical_weight if backend is not None else 1.0
         self.max_words = max_words
         self.query_words = query_words
@@ -555,6 +556,18 @@ class EvidenceMatcher:
                                      dtype=np.float32)
         self.dense_: NDArray[np.float32] | None = None
         return self
+
+    def with_backend(self, backend) -> EvidenceMatcher:
+        """A matcher over the same items and word index that also uses ``backend`` (vectors not yet computed)."""
+        if not hasattr(self, "items_"):
+            raise TechMapError("call fit(items) first")
+        other = EvidenceMatcher(backend, lexical_weight=self.requested_lexical_weight, max_words=self.max_words,
+                                query_words=self.query_words, dense_z0=self.dense_z0,
+                                dense_z_span=self.dense_z_span, short_words=self.short_words,
+                                lexical_full=self.lexical_full)
+        other.items_, other.lexical_, other.hangul_ = self.items_, self.lexical_, self.hangul_
+        other.dense_trust_, other.dense_ = self.dense_trust_, None
+        return other
 
     @property
     def semantic(self) -> bool:

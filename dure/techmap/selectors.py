@@ -245,13 +245,24 @@ def embedding_cache_dir() -> Path:
 
 @dataclass
 class EvidenceIndex:
-    matcher: EvidenceMatcher
-    engine: str  # the engine in use ("keyword" after a fallback)
-    note: str  # why the engine is not the one asked for, or ""
+    """The word index over all evidence, and the embedding matcher once its vectors are ready."""
+
+    words: EvidenceMatcher
+    wanted: str  # the engine asked for
+    semantic: EvidenceMatcher | None = None
+    note: str = ""  # why the embedding cannot be used, or ""
+    thread: threading.Thread | None = None
+
+    def current(self) -> tuple[EvidenceMatcher, str, bool]:
+        """(matcher, engine in use, whether the embedding is still being prepared)."""
+        if self.semantic is not None:
+            return self.semantic, self.wanted, False
+        preparing = self.thread is not None and self.thread.is_alive()
+        return self.words, KEYWORD_ENGINE, preparing
 
 
 def evidence_index() -> EvidenceIndex:
-    """The demand matcher over all evidence; item vectors come from the embedding cache on first use."""
+    """The word index over all evidence (built once per change of the evidence)."""
     fm = fitted_map()
     wanted = matching_engine()
     key = (id(fm), wanted)
@@ -259,26 +270,53 @@ def evidence_index() -> EvidenceIndex:
         hit = _cache.get("matcher")
         if hit and hit[0] == key:
             return hit[1]  # type: ignore[return-value]
-    backend, note, engine = None, "", wanted
-    if wanted != KEYWORD_ENGINE:
-        try:
-            from dure.core.matching import CachedBackend, get_backend
-
-            backend = CachedBackend(get_backend(wanted), embedding_cache_dir())
-        except Exception as exc:  # the engine is optional: fall back to words, and say why
-            logger.warning("embedding engine %s unavailable for demand matching: %s", wanted, exc)
-            engine, note = KEYWORD_ENGINE, f"{type(exc).__name__}: {exc}"
-    index = EvidenceIndex(EvidenceMatcher(backend).fit(fm.items), engine, note)
+    index = EvidenceIndex(EvidenceMatcher(None).fit(fm.items), wanted)
     with _lock:
         _cache["matcher"] = (key, index)
     return index
 
 
-def warm_evidence_embeddings(progress=None) -> int:
-    """Embed every evidence item now (e.g. after an import) so the first demand page is fast."""
+def embed_wait_seconds() -> float:
+    return float(getattr(settings, "DURE_PARTNER_EMBED_WAIT_S", 5.0))
+
+
+def _prepare_embedding(index: EvidenceIndex, wait: float | None) -> None:
+    """Load the model and embed the evidence in a background thread; wait at most ``wait`` seconds.
+
+    Item vectors come from the content-addressed embedding cache on disk, so after the first
+    time this takes seconds; the first time after an import (or with an empty cache) it takes
+    minutes, and pages use the word signal meanwhile rather than keep the user waiting.
+    """
+    if index.wanted == KEYWORD_ENGINE or index.semantic is not None or index.note:
+        return
+    with _lock:
+        if index.thread is None:
+            def work() -> None:
+                try:
+                    from dure.core.matching import CachedBackend, get_backend
+
+                    backend = CachedBackend(get_backend(index.wanted), embedding_cache_dir())
+                    matcher = index.words.with_backend(backend)
+                    matcher.embed_items()
+                    index.semantic = matcher
+                except Exception as exc:  # the engine is optional: words still work, and the page says why
+                    logger.warning("embedding engine %s unavailable for demand matching: %s", index.wanted, exc)
+                    index.note = f"{type(exc).__name__}: {exc}"
+
+            index.thread = threading.Thread(target=work, name="dure-evidence-embedding", daemon=True)
+            index.thread.start()
+        thread = index.thread
+    thread.join(timeout=wait)
+
+
+def warm_evidence_embeddings() -> int:
+    """Embed every evidence item now (after an import, say) so that no demand page waits for it.
+
+    Returns how many items have vectors (0 with the keyword engine or when the model is missing).
+    """
     index = evidence_index()
-    index.matcher.embed_items(progress)
-    return len(index.matcher.items_) if index.matcher.semantic else 0
+    _prepare_embedding(index, None)
+    return len(index.semantic.items_) if index.semantic is not None else 0
 
 
 def demand_query_text(demand: Demand, techs: list[Technology]) -> str:
@@ -320,8 +358,9 @@ class DemandMatch:
     effective: TechnologyProfile  # the same, with the experts' cooperation level where they overruled it
     matches: dict[str, EvidenceMatch]  # by evidence external id
     need: dict  # as cooperation_need_for, computed on the demand's evidence
-    engine: str
-    note: str
+    engine: str  # "keyword" when words alone were used
+    note: str  # why the embedding was not used, or ""
+    preparing: bool  # the embedding is still being computed; words are used until then
     seconds: float
 
 
@@ -330,20 +369,24 @@ def demand_match(demand: Demand) -> DemandMatch | None:
     techs = demand_technologies(demand)
     query = demand_query_text(demand, techs)
     fm = fitted_map()
-    key = (id(fm), matching_engine(), query)
+    ready = _cache.get("matcher")
+    in_use = ready[1].current()[1] if ready and ready[0][0] == id(fm) else None  # type: ignore[union-attr]
+    key = (id(fm), matching_engine(), in_use, query)
     with _lock:
         hit = _cache.get(f"demand:{demand.pk}")
         if hit and hit[0] == key:
             return hit[1]  # type: ignore[return-value]
     started = time.perf_counter()
     index = evidence_index()
-    engine, note = index.engine, index.note
+    _prepare_embedding(index, embed_wait_seconds())
+    matcher, engine, preparing = index.current()
+    note = index.note
     try:
-        found = index.matcher.match(query)
+        found = matcher.match(query)
     except Exception as exc:  # the model failed mid-way: words still work
         logger.warning("embedding failed for demand %s, matching words only: %s", demand.pk, exc)
         engine, note = KEYWORD_ENGINE, f"{type(exc).__name__}: {exc}"
-        found = EvidenceMatcher(None).fit(fm.items).match(query)
+        found = index.words.match(query)
     matches = {m.item.id: m for m in found}
     # evidence the programme classifies under the demand's technology always counts
     floor = 0.3
@@ -367,8 +410,9 @@ def demand_match(demand: Demand) -> DemandMatch | None:
     override = current_override(techs[0]) if techs else None
     # the experts' word on the technology stands over the computed level
     effective = replace(prof, cooperation=replace(prof.cooperation, level=override.level)) if override else prof
-    result = DemandMatch(prof, effective, matches, _need_dict(prof, override), engine, note,
+    result = DemandMatch(prof, effective, matches, _need_dict(prof, override), engine, note, preparing,
                          round(time.perf_counter() - started, 3))
+    key = (id(fm), matching_engine(), engine, query)
     with _lock:
         _cache[f"demand:{demand.pk}"] = (key, result)
     return result
@@ -430,7 +474,7 @@ def _suggestion_row(s: PartnerSuggestion, tech: Technology | None, match: Demand
     return dict(name=org.display_name if org else s.organisation.name, organisation=org, domestic=s.domestic,
                 country_code=s.organisation.country_code, reason=s.reason, technology=tech,
                 volume=s.organisation.volume, impact=s.organisation.impact, relevance=s.organisation.relevance,
-                works=works[:5], projects=projects, engine=match.engine)
+                works=works[:5], projects=projects, engine=match.engine, preparing=match.preparing)
 
 
 _KIND_FOR_CORE = {OrgKind.GRI: "gri", OrgKind.UNIVERSITY: "university", OrgKind.SME: "sme",

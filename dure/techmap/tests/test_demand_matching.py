@@ -122,3 +122,58 @@ def test_real_embedding_matches_a_korean_demand_to_english_work_with_no_shared_w
     vectors = matcher.dense_
     matcher.match("희토류 프리 영구자석")
     assert matcher.dense_ is vectors
+
+
+class _SlowBackend:
+    """A stand-in embedding model that blocks until released, to see what a page does meanwhile."""
+
+    name, dim = "slow-test-model", 8
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.calls = 0
+
+    def embed(self, texts, kind="passage"):
+        import numpy as np
+
+        self.release.wait(timeout=30)
+        self.calls += 1
+        rng = np.random.default_rng(len(texts))
+        x = rng.normal(size=(len(texts), self.dim)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.django_db
+def test_pages_use_words_while_the_evidence_is_embedded_then_meaning(client, world, settings, monkeypatch, tmp_path):
+    import dure.core.matching as matching
+    from dure.partners.actions import DemandInput, check_create_demand
+
+    slow = _SlowBackend()
+    monkeypatch.setattr(matching, "get_backend", lambda name: slow)
+    settings.DURE_PARTNER_ENGINE = "slow-test-model"
+    settings.DURE_EMBEDDING_CACHE_DIR = str(tmp_path)
+    settings.DURE_PARTNER_EMBED_WAIT_S = 0.2
+    demand = check_create_demand(world["company"], DemandInput(
+        title="전기차용 이차전지 양극재 공동개발", description="이차전지 양극재와 고체 전해질을 함께 개발할 기관을 찾습니다.",
+        technology=world["technology"]))
+    client.force_login(world["company"])
+    first = client.get(f"/techmap/demands/{demand.pk}/partners/", HTTP_ACCEPT_LANGUAGE="en")
+    assert first.status_code == 200
+    rows = first.context["suggestions"]
+    assert rows and rows[0]["engine"] == "keyword" and rows[0]["preparing"]
+    assert "being prepared" in first.content.decode()
+    slow.release.set()
+    from dure.techmap import selectors
+
+    index = selectors.evidence_index()
+    index.thread.join(timeout=30)
+    assert index.semantic is not None and slow.calls > 0
+    again = client.get(f"/techmap/demands/{demand.pk}/partners/", HTTP_ACCEPT_LANGUAGE="en")
+    rows = again.context["suggestions"]
+    assert rows and rows[0]["engine"] == "slow-test-model" and not rows[0]["preparing"]
+    assert "Matched by meaning" in again.content.decode()
+    calls = slow.calls
+    client.get(f"/techmap/demands/{demand.pk}/partners/", HTTP_ACCEPT_LANGUAGE="en")
+    assert slow.calls == calls  # nothing embedded again for the same demand
