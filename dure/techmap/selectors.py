@@ -371,7 +371,9 @@ def demand_match(demand: Demand) -> DemandMatch | None:
     fm = fitted_map()
     ready = _cache.get("matcher")
     in_use = ready[1].current()[1] if ready and ready[0][0] == id(fm) else None  # type: ignore[union-attr]
-    key = (id(fm), matching_engine(), in_use, query)
+    override = current_override(techs[0]) if techs else None
+    decided = (override.pk, override.level) if override else None
+    key = (id(fm), matching_engine(), in_use, decided, query)
     with _lock:
         hit = _cache.get(f"demand:{demand.pk}")
         if hit and hit[0] == key:
@@ -407,12 +409,11 @@ def demand_match(demand: Demand) -> DemandMatch | None:
     core_tech = CoreTechnology(code=f"demand:{demand.pk}", name=name, keywords=(demand.title or "demand",))
     prof = fm.map.profile_of(core_tech, [m.item for m in matches.values()],
                              {i: m.relevance for i, m in matches.items()})
-    override = current_override(techs[0]) if techs else None
     # the experts' word on the technology stands over the computed level
     effective = replace(prof, cooperation=replace(prof.cooperation, level=override.level)) if override else prof
     result = DemandMatch(prof, effective, matches, _need_dict(prof, override), engine, note, preparing,
                          round(time.perf_counter() - started, 3))
-    key = (id(fm), matching_engine(), engine, query)
+    key = (id(fm), matching_engine(), engine, decided, query)
     with _lock:
         _cache[f"demand:{demand.pk}"] = (key, result)
     return result

@@ -177,3 +177,26 @@ def test_pages_use_words_while_the_evidence_is_embedded_then_meaning(client, wor
     calls = slow.calls
     client.get(f"/techmap/demands/{demand.pk}/partners/", HTTP_ACCEPT_LANGUAGE="en")
     assert slow.calls == calls  # nothing embedded again for the same demand
+
+
+@pytest.mark.django_db
+def test_an_experts_override_of_the_technology_decides_whether_foreign_partners_are_listed(client, world):
+    from dure.partners.actions import DemandInput, check_create_demand
+    from dure.techmap.actions import check_override_cooperation
+    from dure.testing import factories as f
+
+    demand = check_create_demand(world["company"], DemandInput(
+        title="전기차용 이차전지 양극재 공동개발", description="리튬이온 이차전지 양극재(cathode)를 함께 개발할 기관을 찾습니다.",
+        technology=world["technology"]))
+    client.force_login(world["company"])
+
+    def foreign_rows():
+        page = client.get(f"/techmap/demands/{demand.pk}/partners/", HTTP_ACCEPT_LANGUAGE="en")
+        return page.context["need"], [r for r in page.context["suggestions"] if not r["domestic"]]
+
+    need, foreign = foreign_rows()
+    assert need["computed_level"] in ("needed", "useful") and foreign, need["reasons"]
+    check_override_cooperation(f.make_reviewer(), world["technology"], level="not_needed",
+                               reason="Domestic groups already lead this chemistry; no partner abroad is needed.")
+    need, foreign = foreign_rows()
+    assert need["level"] == "not_needed" and need["overridden"] and not foreign
