@@ -137,11 +137,14 @@ def accuracy(scores: Scores, ratings: Ratings, researchers: Iterable[str], regim
     return (right / n if n else math.nan), n
 
 
-def bootstrap(scores: Scores, ratings: Ratings, researchers: list[str], n: int, seed: int) -> tuple[float, float]:
-    """95% interval of the loss over researchers resampled with replacement (fixed seed)."""
+def bootstrap(scores: Scores, ratings: Ratings, researchers: list[str], n: int, seed: int) -> np.ndarray:
+    """The loss over ``n`` resamples of the researchers (with replacement; the same resamples for every method)."""
     rng = np.random.default_rng(seed)
-    vals = [loss(scores, ratings, list(rng.choice(researchers, len(researchers)))) for _ in range(n)]
-    return float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))
+    return np.array([loss(scores, ratings, list(rng.choice(researchers, len(researchers)))) for _ in range(n)])
+
+
+def interval(vals: np.ndarray) -> tuple[float, float]:
+    return (float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))) if len(vals) else (math.nan,) * 2
 
 
 # -- methods ---------------------------------------------------------------------------
@@ -284,9 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         b = args.backends.split(",")[0]
         methods.append((f"cli:{b}", lambda b=b: cli_scores(archives, subs, b, args.cache_dir, len(profiles))))
 
-    base = None
+    base = base_boot = None
     per_researcher: dict[str, dict[str, float]] = {}
-    print(f"{'method':<18} {'loss':>6} {'95% CI':>15} {'vs tfidf':>9} {'easy_acc':>9} {'hard_acc':>9} {'seconds':>8}")
+    print(f"{'method':<18} {'loss':>6} {'95% CI':>15} {'vs tfidf':>9} {'diff 95% CI':>17} {'easy_acc':>9} {'hard_acc':>9} {'seconds':>8}")
     for label, run in methods:
         t0 = time.perf_counter()
         try:
@@ -296,12 +299,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         secs = time.perf_counter() - t0
         lo = loss(scores, ratings, researchers)
-        base = lo if base is None else base
-        ci = bootstrap(scores, ratings, researchers, args.bootstrap, args.seed) if args.bootstrap else (math.nan,) * 2
+        boot = bootstrap(scores, ratings, researchers, args.bootstrap, args.seed)
+        if base is None:
+            base, base_boot = lo, boot
+        ci, dci = interval(boot), interval(boot - base_boot)
         easy, n_easy = accuracy(scores, ratings, researchers, "easy")
         hard, n_hard = accuracy(scores, ratings, researchers, "hard")
         per_researcher[label] = {r: loss(scores, ratings, [r]) for r in researchers}
-        print(f"{label:<18} {lo:6.3f} [{ci[0]:5.3f}, {ci[1]:5.3f}] {lo / base:8.2f}x {easy:9.3f} {hard:9.3f} "
+        print(f"{label:<18} {lo:6.3f} [{ci[0]:5.3f}, {ci[1]:5.3f}] {lo / base:8.2f}x [{dci[0]:+.3f}, {dci[1]:+.3f}] "
+              f"{easy:9.3f} {hard:9.3f} "
               f"{secs:8.1f}", flush=True)
     print(f"easy_pairs={n_easy} hard_pairs={n_hard} bootstrap={args.bootstrap} seed={args.seed}")
     if args.per_researcher and per_researcher:
