@@ -14,6 +14,19 @@ Two search methods:
 * ``"ivf"`` (inverted file) clusters the vectors with seeded k-means into ``n_lists``
   lists and, at query time, scans only the ``n_probe`` lists whose centres are closest
   to the query. ``bench/similar.py`` measures its recall against exact search.
+
+Where k-means fits the data, a query's neighbours sit in the lists of the centres most
+like it. Where it does not (topics so diffuse that some never got a centre of their
+own, or projects unlike anything the index was trained on), a vector's best centre is
+no more like it than the best of that many unrelated directions would be, and its
+neighbours are scattered over all lists. The index measures this "stand-out" of the
+best centre, in standard deviations of the vector's scores against all centres, and
+compares it with ``sqrt(2 ln n_lists)``, the expected maximum of ``n_lists`` unrelated
+scores. Projects that do not stand out are also kept in one *residual* list; a query
+that does not stand out scans the residual list as well as its nearest lists, or
+everything when most projects are residual (data without cluster structure). Recall
+then stays high on data where a fixed number of probes loses neighbours, at the cost
+of scanning more only for the queries that need it.
 """
 
 from __future__ import annotations
@@ -89,6 +102,27 @@ def _top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.intp]:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def _top_k_by_position(scores: NDArray[np.float32], rows: NDArray[np.intp],
+                       order: NDArray[np.intp], k: int) -> NDArray[np.intp]:
+    """Indices of the ``k`` best ``scores``; equal scores in build order, as exact search does."""
+    if k < scores.shape[0]:
+        keep = np.argpartition(-scores, k - 1)[:k]
+        # argpartition breaks ties arbitrarily; take every candidate tied with the k-th too
+        keep = np.flatnonzero(scores >= scores[keep].min())
+    else:
+        keep = np.arange(scores.shape[0])
+    ranked = keep[np.lexsort((order[rows[keep]], -scores[keep]))]
+    return ranked[:k]
+
+
+def _standout(scores: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Per row: how many standard deviations the best score lies above the row's mean."""
+    mean = scores.mean(axis=-1)
+    std = scores.std(axis=-1)
+    top = scores.max(axis=-1)
+    return ((top - mean) / np.maximum(std, 1e-12)).astype(np.float32)
+
+
 def kmeans(x: NDArray[np.float32], n_clusters: int, *, n_iter: int, seed: int) -> NDArray[np.float32]:
     """Spherical k-means (cosine) on unit vectors; returns unit-length centres."""
     rng = np.random.default_rng(seed)
@@ -113,12 +147,18 @@ class SimilarIndex:
     method : "auto", "exact" or "ivf". "auto" is exact up to ``exact_limit`` projects.
     n_lists : number of IVF lists; default ``4 * sqrt(n)``.
     n_probe : lists scanned per query (more = better recall, slower).
+    standout_margin : a vector whose best centre stands out by less than
+        ``sqrt(2 ln n_lists) + standout_margin`` standard deviations is "not described" by
+        the lists (see the module docstring); larger = more residual scanning.
+    max_residual_share : when more than this share of projects are residual, a query
+        that does not stand out compares with every project instead.
     seed : seed of the k-means initialisation and training sample.
     """
 
     def __init__(self, *, method: str = "auto", exact_limit: int = 20_000,
                  n_lists: int | None = None, n_probe: int = 24, kmeans_iter: int = 8,
                  train_size: int = 30_000, block_size: int = 65_536, max_shared_terms: int = 6,
+                 standout_margin: float = 1.2, max_residual_share: float = 0.3,
                  tokenizer: Tokenizer | None = None, seed: int = 0) -> None:
         if method not in ("auto", "exact", "ivf"):
             raise SimilarIndexError(f"method must be 'auto', 'exact' or 'ivf', not {method!r}")
@@ -128,6 +168,8 @@ class SimilarIndex:
         self.exact_limit = exact_limit
         self.n_lists = n_lists
         self.n_probe = n_probe
+        self.standout_margin = standout_margin
+        self.max_residual_share = max_residual_share
         self.kmeans_iter = kmeans_iter
         self.train_size = train_size
         self.block_size = block_size
@@ -160,15 +202,26 @@ class SimilarIndex:
             rng = np.random.default_rng(self.seed)
             sample = x[rng.choice(n, size=min(n, max(self.train_size, n_lists)), replace=False)]
             self.centres_ = kmeans(sample, n_lists, n_iter=self.kmeans_iter, seed=self.seed)
-            assign = np.concatenate([
-                np.argmax(x[s:s + self.block_size] @ self.centres_.T, axis=1)
-                for s in range(0, n, self.block_size)
-            ])
+            n_lists = self.centres_.shape[0]
+            self.standout_threshold_ = math.sqrt(2.0 * math.log(max(n_lists, 2))) + self.standout_margin
+            assign = np.empty(n, dtype=np.intp)
+            standout = np.empty(n, dtype=np.float32)
+            step = max(1, self.block_size // 16)  # bounds the (block x lists) score matrix
+            for s in range(0, n, step):
+                sc = x[s:s + step] @ self.centres_.T
+                assign[s:s + step] = np.argmax(sc, axis=1)
+                standout[s:s + step] = _standout(sc)
             order = np.argsort(assign, kind="stable")
             self.order_ = order
             self.vectors_ = np.ascontiguousarray(x[order])
             counts = np.bincount(assign, minlength=n_lists)
             self.list_starts_ = np.concatenate([[0], np.cumsum(counts)])
+            # rows (in list order) of projects no centre describes, with their own list
+            residual = np.flatnonzero(standout[order] < self.standout_threshold_)
+            self.residual_rows_ = residual
+            self.residual_lists_ = assign[order][residual]
+            self.residual_vectors_ = np.ascontiguousarray(self.vectors_[residual])
+            self.residual_share_ = residual.shape[0] / n
         else:
             self.method_ = "exact"
             self.order_ = np.arange(n)
@@ -205,33 +258,39 @@ class SimilarIndex:
         norm = float(np.linalg.norm(q))
         return q / norm if norm > 0 else q
 
+    def _scan_all(self, q: NDArray[np.float32], k: int) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
+        """Exact top-``k`` over every project, in blocks to bound temporary memory."""
+        n = self.vectors_.shape[0]
+        best_rows: list[NDArray[np.intp]] = []
+        best_sc: list[NDArray[np.float32]] = []
+        for s in range(0, n, self.block_size):
+            sc = self.vectors_[s:s + self.block_size] @ q
+            rows = np.arange(s, s + sc.shape[0])
+            top = _top_k_by_position(sc, rows, self.order_, k)
+            best_rows.append(rows[top])
+            best_sc.append(sc[top])
+        rows = np.concatenate(best_rows)
+        sc = np.concatenate(best_sc)
+        top = _top_k_by_position(sc, rows, self.order_, k)
+        return self.order_[rows[top]], sc[top]
+
     def search_positions(self, vector: ArrayLike, k: int) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
         """Top-``k`` (positions in build order, cosine scores), best first."""
         self._check_built()
         q = self._query_vector(vector)
         if self.method_ == "exact":
-            n = self.vectors_.shape[0]
-            if n <= self.block_size:
-                scores = self.vectors_ @ q
-                top = _top_k(scores, k)
-                return self.order_[top], scores[top]
-            best_pos: list[NDArray[np.intp]] = []
-            best_sc: list[NDArray[np.float32]] = []
-            for s in range(0, n, self.block_size):
-                sc = self.vectors_[s:s + self.block_size] @ q
-                top = _top_k(sc, k)
-                best_pos.append(top + s)
-                best_sc.append(sc[top])
-            pos = np.concatenate(best_pos)
-            sc = np.concatenate(best_sc)
-            top = _top_k(sc, k)
-            return self.order_[pos[top]], sc[top]
+            return self._scan_all(q, k)
         # small products: einsum's own loop, not multi-threaded BLAS, whose threads stall
         # badly when the machine is busy (measured: p50 0.3 ms vs 26 ms at load 10 on 2 cores)
         centre_scores = np.einsum("ij,j->i", self.centres_, q)
-        lists = _top_k(centre_scores, min(self.n_probe, self.centres_.shape[0]))
+        n_lists = self.centres_.shape[0]
+        described = float(_standout(centre_scores)) >= self.standout_threshold_
+        if not described and self.residual_share_ > self.max_residual_share:
+            # most projects are residual: no partition to trust, compare with all of them
+            return self._scan_all(q, k)
+        lists = _top_k(centre_scores, min(self.n_probe, n_lists))
         sizes = self.list_starts_[lists + 1] - self.list_starts_[lists]
-        if int(sizes.sum()) < k and lists.shape[0] < self.centres_.shape[0]:
+        if int(sizes.sum()) < k and lists.shape[0] < n_lists:
             # too few projects in the probed lists: widen until k are available
             ranked = np.argsort(-centre_scores, kind="stable")
             all_sizes = self.list_starts_[ranked + 1] - self.list_starts_[ranked]
@@ -241,7 +300,13 @@ class SimilarIndex:
         ends = self.list_starts_[lists + 1]
         rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
         scores = np.einsum("ij,j->i", self.vectors_[rows], q)
-        top = _top_k(scores, k)
+        if not described and self.residual_rows_.shape[0]:
+            # the query's neighbours may be anywhere: add residual projects not yet scanned
+            extra = ~np.isin(self.residual_lists_, lists)
+            residual_scores = np.einsum("ij,j->i", self.residual_vectors_, q)  # contiguous: no copy
+            rows = np.concatenate([rows, self.residual_rows_[extra]])
+            scores = np.concatenate([scores, residual_scores[extra]])
+        top = _top_k_by_position(scores, rows, self.order_, k)
         return self.order_[rows[top]], scores[top]
 
     def shared_terms(self, text: str, position: int) -> tuple[str, ...]:

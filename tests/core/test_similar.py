@@ -31,6 +31,63 @@ def test_ivf_recall_against_exact_on_clustered_vectors() -> None:
     assert np.mean(recalls) >= 0.95
 
 
+def _topics(n: int, dim: int, per_topic: int, spread: float, seed: int) -> np.ndarray:
+    """Unit topic directions with noise of norm about ``spread``: diffuse topics when spread > 1."""
+    rng = np.random.default_rng(seed)
+    topics = rng.standard_normal((n // per_topic, dim))
+    topics /= np.linalg.norm(topics, axis=1, keepdims=True)
+    labels = rng.integers(0, topics.shape[0], size=n)
+    return (topics[labels] + spread * rng.standard_normal((n, dim)) / np.sqrt(dim)).astype(np.float32)
+
+
+def _recall(index: SimilarIndex, exact: SimilarIndex, queries: np.ndarray) -> float:
+    return float(np.mean([
+        len(set(exact.search_positions(q, 10)[0].tolist()) & set(index.search_positions(q, 10)[0].tolist())) / 10
+        for q in queries
+    ]))
+
+
+@pytest.fixture(scope="module")
+def diffuse() -> tuple[np.ndarray, np.ndarray, SimilarIndex]:
+    # diffuse topics, lists trained on few projects per topic: k-means leaves some topics
+    # without a centre, so their neighbours are spread over many lists
+    x = _topics(6100, 64, 100, 1.5, seed=1)
+    base, queries = x[:6000], x[6000:]
+    return base, queries, SimilarIndex(method="exact").build([f"p{i}" for i in range(6000)], base)
+
+
+def test_ivf_recall_on_diffuse_topics_where_fixed_probing_fails(diffuse) -> None:
+    base, queries, exact = diffuse
+    ids = [f"p{i}" for i in range(len(base))]
+    settings = {"n_lists": 75, "train_size": 1500, "n_probe": 4, "seed": 3}
+    fixed = SimilarIndex(method="ivf", standout_margin=-1e9, **settings).build(ids, base)
+    assert _recall(fixed, exact, queries) < 0.95  # the data is hard for a fixed probe count
+    adaptive = SimilarIndex(method="ivf", **settings).build(ids, base)
+    assert 0.0 < adaptive.residual_share_ < 1.0
+    assert _recall(adaptive, exact, queries) >= 0.95
+
+
+def test_residual_list_alone_restores_recall(diffuse) -> None:
+    base, queries, exact = diffuse
+    ids = [f"p{i}" for i in range(len(base))]
+    # never fall back to a full scan: only the residual list is added to the probed lists
+    index = SimilarIndex(method="ivf", n_lists=75, train_size=1500, n_probe=4, seed=3,
+                         max_residual_share=1.0).build(ids, base)
+    assert _recall(index, exact, queries) >= 0.95
+
+
+def test_probing_every_list_gives_exact_results_in_order() -> None:
+    x = _topics(2000, 32, 50, 1.0, seed=5)
+    ids = [f"p{i}" for i in range(2000)]
+    exact = SimilarIndex(method="exact").build(ids, x)
+    ivf = SimilarIndex(method="ivf", n_lists=30, n_probe=30, seed=2).build(ids, x)
+    rng = np.random.default_rng(9)
+    for q in rng.standard_normal((20, 32)).astype(np.float32):
+        got, want = ivf.query(q, k=10), exact.query(q, k=10)
+        assert [h.id for h in got] == [h.id for h in want]
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-6)
+
+
 def test_exact_blocked_search_equals_brute_force() -> None:
     x = _clustered(1000, 16, seed=2)
     ids = [str(i) for i in range(1000)]
