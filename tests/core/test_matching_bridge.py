@@ -113,3 +113,19 @@ def test_explanation_score_matches_the_ranking_score_across_scripts(pairs):
     ranked = dict(model.score([query], top_k=2).top("q"))
     assert model.explain(query, "en").score == pytest.approx(ranked["en"], abs=1e-5)
     assert model.explain(query, "ko").score == pytest.approx(ranked["ko"], abs=1e-5)
+
+
+def test_openreview_notes_take_the_year_from_content_before_note_dates(tmp_path):
+    from dure.core.matching import read_openreview_archives
+
+    archives = tmp_path / "archives"
+    archives.mkdir()
+    notes = [
+        {"id": "a", "content": {"title": "Old paper", "year": 2009}, "cdate": 1640995200000},
+        {"id": "b", "content": {"title": "String year", "year": {"value": "2015"}}},
+        {"id": "c", "content": {"title": "Dated by note"}, "cdate": 1640995200000},
+        {"id": "d", "content": {"title": "Nonsense year", "year": "soon"}},
+    ]
+    (archives / "~Reviewer1.jsonl").write_text("\n".join(json.dumps(n) for n in notes), encoding="utf-8")
+    (profile,) = read_openreview_archives(archives)
+    assert [w.year for w in profile.works] == [2009, 2015, 2022, None]

@@ -60,12 +60,23 @@ def _note_fields(note: Any, where: str) -> tuple[str, str, str, int | None, tupl
         raise MatchingInputError(f"{where}: note {note_id!r} title/abstract must be strings")
     kws = _value(content.get("keywords")) or ()
     keywords = tuple(k for k in kws if isinstance(k, str)) if isinstance(kws, list) else ()
-    year = None
+    year = _content_year(_value(content.get("year")))
     for key in ("pdate", "cdate", "tcdate", "mdate", "tmdate"):
-        year = _year_from_epoch(note.get(key))
         if year is not None:
             break
+        year = _year_from_epoch(note.get(key))
     return note_id, title, abstract, year, keywords
+
+
+def _content_year(v: Any) -> int | None:
+    """A publication year written in the note's content (``"year": 2019`` or ``"2019"``)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int) and 1000 <= v <= 3000:
+        return v
+    if isinstance(v, str) and v.strip().isdigit() and 1000 <= int(v.strip()) <= 3000:
+        return int(v.strip())
+    return None
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
