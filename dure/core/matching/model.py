@@ -37,6 +37,10 @@ class ThinProfileWarning(UserWarning):
     """A profile has too few usable works to be matched reliably."""
 
 
+class EmptyQueryWarning(UserWarning):
+    """A query has no title, keywords or abstract, so it gets no candidates."""
+
+
 def truncate_words(text: str, max_words: int) -> str:
     words = text.split()
     return text if len(words) <= max_words else " ".join(words[:max_words])
@@ -295,6 +299,13 @@ class AffinityModel:
         k = top_k
         idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int64)
         val = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, k), np.float32)
+        empty = [i for i, q in enumerate(queries) if not q.text.strip()]
+        if empty:  # a ranking for no text would be noise: no candidates, and say which
+            idx[empty], val[empty] = -1, np.nan
+            names = ", ".join(repr(ids[i]) for i in empty[:20]) + (" ..." if len(empty) > 20 else "")
+            message = f"{len(empty)} query(ies) without title, keywords or abstract get no candidates: {names}"
+            logger.warning(message)
+            warnings.warn(message, EmptyQueryWarning, stacklevel=2)
         return AffinityResult(query_ids=tuple(ids), profile_ids=self.profile_ids_, profile_index=idx, scores=val)
 
     @staticmethod
