@@ -46,6 +46,8 @@ def load(ctx: dict) -> None:
     actions.link_technologies(manager)
     actions.create_missing_organisations(manager, _records_for_evidence(records, base))
     ctx["evidence"] = selectors.evidence_summary()
+    # embed the evidence now (cached on disk), so the first demand page matches by meaning
+    ctx["evidence_vectors"] = selectors.warm_evidence_embeddings()
 
 
 def _records_for_evidence(records, base: Path):
