@@ -13,7 +13,7 @@ from dure.core.affiliation import (
     country_hint,
     normalise,
 )
-from dure.core.importers.ror import iter_ror_records
+from dure.core.importers.ror import RorOrganisation, iter_ror_records
 
 DATA = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 
@@ -70,3 +70,59 @@ def test_helpers_and_errors() -> None:
         AffiliationMatcher().match("x")
     with pytest.raises(AffiliationMatcherError, match="no organisations"):
         AffiliationMatcher().fit([])
+
+
+def _org(ror_id: str, name: str, aliases: tuple[str, ...], acronyms: tuple[str, ...], country: str,
+         city: str) -> RorOrganisation:
+    return RorOrganisation(
+        ror_id=f"https://ror.org/{ror_id}", name_en=name, name_ko="", names_all=(name, *aliases, *acronyms),
+        acronyms=acronyms, aliases=aliases, types=("education",), country_code=country, city=city,
+        established=None, website="", parent_ids=(), child_ids=(), related_ids=(), status="active")
+
+
+@pytest.fixture(scope="module")
+def registry_excerpt(matcher: AffiliationMatcher) -> AffiliationMatcher:
+    """The fixture records plus a few more, as the ROR registry (v2) records them."""
+    extra = [
+        _org("00za53h95", "Johns Hopkins University", ("Universidad Johns Hopkins",), ("JHU",), "US", "Baltimore"),
+        _org("024gw2733", "University of Baltimore", ("Université de Baltimore",), ("UB",), "US", "Baltimore"),
+        _org("00rxpqe74", "Providence College", ("Providence",), ("PC",), "US", "Providence"),
+        _org("0030zas98", "Hong Kong Polytechnic University", ("PolyU",), ("HKPU",), "HK", "Hong Kong"),
+        _org("033eqas34", "Justus Liebig University Giessen",
+             ("Giessen University", "Justus-Liebig-Universität Giessen", "University of Giessen"), ("JLU",),
+             "DE", "Giessen"),
+    ]
+    return AffiliationMatcher().fit([*matcher.orgs_.values(), *extra])
+
+
+def test_a_city_part_does_not_name_an_organisation(registry_excerpt: AffiliationMatcher) -> None:
+    # "Providence" is also an alias of Providence College; here it is the hospital's city
+    assert not registry_excerpt.match("Roger Williams Medical Center, Providence, RI, USA").matched
+    assert not registry_excerpt.match("Center for Addiction Research, Baltimore, MD, USA").matched
+    assert not registry_excerpt.match("Broad Institute, Cambridge").matched
+    hit = registry_excerpt.match("Department of Medicine, Johns Hopkins University, Baltimore, MD, USA")
+    assert hit.name == "Johns Hopkins University"
+
+
+def test_hong_kong_organisation_under_a_china_country_mention(registry_excerpt: AffiliationMatcher) -> None:
+    hit = registry_excerpt.match("Department of Applied Mathematics, Hong Kong Polytechnic University, "
+                                 "Hong Kong SAR, China")
+    assert hit.name == "Hong Kong Polytechnic University"
+
+
+def test_name_written_without_its_city(registry_excerpt: AffiliationMatcher) -> None:
+    assert registry_excerpt.match("Department of Psychology, Justus-Liebig University").name == (
+        "Justus Liebig University Giessen")
+
+
+def test_numbered_unit_after_the_organisation(matcher: AffiliationMatcher) -> None:
+    # Crossref joins "organisation N unit" without a comma
+    hit = matcher.match("The University of Tokyo 2 Department of Physics, , Tokyo, Japan")
+    assert hit.name == "The University of Tokyo"
+
+
+def test_normalise_letters_without_accents_and_html_entities() -> None:
+    assert normalise("Medical University of Białystok") == "medical university of bialystok"
+    assert normalise("Adıyaman University") == "adiyaman university"
+    assert normalise("FSBEI of HE &quot;Plekhanov Russian University&quot;") == (
+        "fsbei of he plekhanov russian university")
