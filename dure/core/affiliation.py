@@ -22,7 +22,10 @@ error on real publisher-asserted rows:
 * in one part, the name written exactly beats the same words in another order;
 * "Org 2 Department of …" (Crossref's numbered units) splits into two parts; HTML
   entities are decoded and letters without a decomposable accent (ł, ı, ø, ß) folded;
-* a string naming China does not count against organisations in Hong Kong or Macao.
+* a string naming China does not count against organisations in Hong Kong or Macao;
+  "U.S.A." and US state codes that are not also country codes ("Athens, GA" is not,
+  "New York, NY" is) give the country;
+* an acronym followed by the organisation's own city ("LMU Munich", "UC Davis") names it.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ _UNIT_WORDS = frozenset(
 COUNTRY_NAMES = {
     "korea": "KR", "south korea": "KR", "republic of korea": "KR", "korea republic of": "KR",
     "korea south": "KR", "rep of korea": "KR", "대한민국": "KR", "한국": "KR",
-    "usa": "US", "us": "US", "united states": "US", "united states of america": "US",
+    "usa": "US", "us": "US", "u s a": "US", "u s": "US", "u k": "GB", "united states": "US", "united states of america": "US",
     "uk": "GB", "united kingdom": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
     "great britain": "GB", "china": "CN", "peoples republic of china": "CN", "pr china": "CN",
     "p r china": "CN", "japan": "JP", "germany": "DE", "deutschland": "DE", "france": "FR",
@@ -87,6 +90,8 @@ COUNTRY_NAMES = {
     "estonia": "EE", "latvia": "LV", "lithuania": "LT", "luxembourg": "LU", "iceland": "IS",
     "cyprus": "CY", "uruguay": "UY", "ecuador": "EC", "venezuela": "VE", "cuba": "CU",
 }
+# US state codes that are not also ISO country codes ("IN" may be India, "DE" Germany)
+_US_STATES = frozenset("AK AZ CT DC FL HI IA KS MI ND NH NJ NM NV NY OH OK OR RI TX UT VT WA WI WV WY".split())
 _ORG_WORDS = frozenset(
     "university universidad universite universitat universita college institute institut "
     "hospital center centre school academy laboratory".split()
@@ -137,6 +142,13 @@ def country_hint(affiliation: str) -> str:
     for name in ("대한민국", "한국"):
         if name in affiliation:
             return "KR"
+    raw = [p.strip() for p in _SPLIT.split(affiliation) if p.strip()]
+    if len(raw) >= 2:
+        # "New York, NY" or "Rochester, NY 14642": a city with a US state code
+        for part in raw[-2:]:
+            words = [w for w in part.split() if not w.isdigit()]
+            if words and words[-1] in _US_STATES and (len(words) > 1 or part is not raw[0]):
+                return "US"
     return ""
 
 
@@ -331,6 +343,15 @@ class AffiliationMatcher:
             for idx, score in self._score_part(part).items():
                 self._offer(best, idx, score, part, hint)
             stripped = part.strip().strip(".")
+            words = stripped.split()
+            if len(words) >= 2 and words[0] in self.acronyms_:
+                # "LMU Munich", "UC Davis": an acronym with the organisation's city
+                place = " ".join(tokens(" ".join(words[1:])))
+                for ror_id in self.acronyms_[words[0]]:
+                    org = self.orgs_[ror_id]
+                    if place and " ".join(tokens(org.city)) == place:
+                        score = 0.9 * self._org_factor(org, hint)
+                        self._keep(best, AffiliationCandidate(ror_id, org.name_en, score, stripped, part))
             for ror_id in self.acronyms_.get(stripped, ()):
                 org = self.orgs_[ror_id]
                 unique = len(self.acronyms_[stripped]) == 1

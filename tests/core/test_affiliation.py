@@ -91,6 +91,9 @@ def registry_excerpt(matcher: AffiliationMatcher) -> AffiliationMatcher:
         _org("033eqas34", "Justus Liebig University Giessen",
              ("Giessen University", "Justus-Liebig-Universität Giessen", "University of Giessen"), ("JLU",),
              "DE", "Giessen"),
+        _org("05591te55", "Ludwig-Maximilians-Universität München",
+             ("LMU München", "Ludwig Maximilian University of Munich", "University of Munich"), ("LMU",),
+             "DE", "Munich"),
     ]
     return AffiliationMatcher().fit([*matcher.orgs_.values(), *extra])
 
@@ -126,3 +129,18 @@ def test_normalise_letters_without_accents_and_html_entities() -> None:
     assert normalise("Adıyaman University") == "adiyaman university"
     assert normalise("FSBEI of HE &quot;Plekhanov Russian University&quot;") == (
         "fsbei of he plekhanov russian university")
+
+
+def test_acronym_with_the_organisations_city(registry_excerpt: AffiliationMatcher) -> None:
+    hit = registry_excerpt.match("Faculty for Philosophy, LMU Munich, Munich, Germany")
+    assert hit.name == "Ludwig-Maximilians-Universität München"
+    assert not registry_excerpt.match("Faculty for Philosophy, LMU Berlin, Berlin, Germany").matched
+
+
+def test_country_hint_from_us_state_codes_and_dotted_usa() -> None:
+    assert country_hint("Department of Anthropology, University of Georgia, Athens, GA, U.S.A.") == "US"
+    assert country_hint("Department of Medicine, New York, NY") == "US"
+    assert country_hint("Rochester, NY 14642") == "US"
+    # two letters that are also country codes say nothing about the US
+    assert country_hint("Jawaharlal Nehru University, New Delhi, IN") == ""
+    assert country_hint("Institute of Physiology, Kiel, DE") == ""
