@@ -129,3 +129,14 @@ def test_openreview_notes_take_the_year_from_content_before_note_dates(tmp_path)
     (archives / "~Reviewer1.jsonl").write_text("\n".join(json.dumps(n) for n in notes), encoding="utf-8")
     (profile,) = read_openreview_archives(archives)
     assert [w.year for w in profile.works] == [2009, 2015, 2022, None]
+
+
+def test_a_megabyte_of_korean_is_tokenised_from_its_head_only():
+    from dure.core.matching.lexical import tokenize
+
+    sentence = "희토류를 쓰지 않는 영구자석을 전기차 구동모터에 적용하기 위한 페라이트 고성능화 연구. "
+    huge = sentence * (1_000_000 // len(sentence) + 1)
+    assert len(huge) > 1_000_000
+    tokens = tokenize(huge, max_tokens=2000)  # the analyser reads only the head: fast
+    assert 0 < len(tokens) <= 2000
+    assert "영구자석" in tokens or "자석" in tokens
