@@ -140,3 +140,14 @@ def test_a_megabyte_of_korean_is_tokenised_from_its_head_only():
     tokens = tokenize(huge, max_tokens=2000)  # the analyser reads only the head: fast
     assert 0 < len(tokens) <= 2000
     assert "영구자석" in tokens or "자석" in tokens
+
+
+def test_chinese_text_is_matched_word_by_word_not_only_by_whole_phrases():
+    from dure.core.matching.lexical import TfidfIndex
+
+    works = ["量子纠错码在超导量子处理器上的实现", "锂离子电池正极材料的热稳定性", "稀土永磁材料的回收工艺"]
+    index = TfidfIndex().fit(works)
+    query = index.transform(["超导量子比特的纠错"])
+    sims = (index.matrix_ @ query.T).toarray().ravel()
+    assert sims[0] > 0.2
+    assert sims[0] > 3 * max(sims[1], sims[2])

@@ -3,7 +3,8 @@
 Hangul runs go through Kiwi's morphological analyser and keep nouns, roots and verb /
 adjective stems (particles and endings are dropped, so 신경망을 and 신경망이 meet);
 Latin-script words are lower-cased, stripped of a plural ending and filtered against a
-short stop list. Mixed-script texts get both.
+short stop list; Chinese and Japanese runs are indexed as overlapping character pairs.
+Mixed-script texts get both.
 """
 
 from __future__ import annotations
@@ -108,6 +109,22 @@ class LexicalBridge:
         return np.interp(dense, self.dense_q, self.lexical_q).astype(np.float32)
 
 
+def _han_bigrams(run: str) -> list[str]:
+    """Chinese/Japanese runs have no spaces between words: index overlapping character pairs.
+
+    Latin letters inside the run (``量子computing``) are split off as their own word.
+    """
+    out: list[str] = []
+    for part in re.split(r"([\u3040-\u30ff\u4e00-\u9fff]+)", run):
+        if not part:
+            continue
+        if _HAN_KANA.match(part):
+            out += [part] if len(part) == 1 else [part[i:i + 2] for i in range(len(part) - 1)]
+        elif len(part) >= 2 and part not in _STOP and not part.isdigit():
+            out.append(_latin_stem(part))
+    return out
+
+
 def _latin_stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -127,6 +144,9 @@ def tokenize(text: str, max_tokens: int = 2000) -> list[str]:
     for m in _LATIN_WORD.finditer(text):
         w = m.group(0).lower()
         if _HANGUL.search(w):
+            continue
+        if _HAN_KANA.search(w):
+            tokens.extend(_han_bigrams(w))
             continue
         if len(w) < 2 or w in _STOP or w.isdigit():
             continue
