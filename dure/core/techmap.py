@@ -221,6 +221,8 @@ class CooperationNeed:
     reasons: list[str]
     best_foreign: list[CapabilityIndicator]
     best_domestic: list[CapabilityIndicator]
+    # the same reasons as (code, values), for pages that word them in the reader's language
+    notes: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -363,12 +365,19 @@ class TechnologyMap:
                      foreign: list[CapabilityIndicator], countries: list[CapabilityIndicator]) -> CooperationNeed:
         best_f, best_d = foreign[: self.top_n], domestic[: self.top_n]
         reasons: list[str] = []
+        notes: list[tuple[str, dict]] = []
+
+        def need(level: str, gap: float) -> CooperationNeed:
+            return CooperationNeed(level, gap, reasons, best_f, best_d, tuple(notes))
+
         if n < self.min_evidence:
             reasons.append(f"evidence is thin: {n} items match {tech.name} (fewer than {self.min_evidence}); "
                            "an expert should confirm")
+            notes.append(("thin", {"n": n, "technology": tech.name, "minimum": self.min_evidence}))
         if not foreign:
             reasons.append("no foreign organisation has evidence in this technology")
-            return CooperationNeed("not_needed", 0.0, reasons, best_f, best_d)
+            notes.append(("no_foreign", {}))
+            return need("not_needed", 0.0)
 
         def strength(c: CapabilityIndicator) -> float:  # patents carry no citations here
             return c.strength if c.strength > 0 else 0.1 * c.volume
@@ -377,13 +386,19 @@ class TechnologyMap:
         if not domestic:
             reasons.append(f"no {self.domestic_country} organisation has evidence; the frontier is "
                            f"{f.name} ({f.country_code}) with {f.volume} items")
-            return CooperationNeed("needed", 1.0, reasons, best_f, best_d)
+            notes.append(("no_domestic", {"country": self.domestic_country, "name": f.name,
+                                          "country_code": f.country_code, "volume": f.volume}))
+            return need("needed", 1.0)
         d = best_d[0]
         gap = max(0.0, 1.0 - strength(d) / strength(f)) if strength(f) > 0 else 0.0
         reasons.append(f"best foreign: {f.name} ({f.country_code}), {f.volume} items, impact "
                        f"{f.impact:.2f}x field average; best domestic: {d.name}, {d.volume} items, "
                        f"impact {d.impact:.2f}x")
+        notes.append(("best", {"foreign": f.name, "country_code": f.country_code, "foreign_volume": f.volume,
+                               "foreign_impact": f"{f.impact:.2f}", "domestic": d.name,
+                               "domestic_volume": d.volume, "domestic_impact": f"{d.impact:.2f}"}))
         reasons.append(f"domestic strength is {100 * (1 - gap):.0f}% of the best foreign (gap {gap:.2f})")
+        notes.append(("strength", {"percent": f"{100 * (1 - gap):.0f}", "gap": f"{gap:.2f}"}))
         level = "needed" if gap >= self.needed_gap else "useful" if gap >= self.useful_gap else "not_needed"
         dom_c = next((c for c in countries if c.country_code == self.domestic_country), None)
         top_c = next((c for c in countries if c.country_code != self.domestic_country), None)
@@ -391,10 +406,15 @@ class TechnologyMap:
             level = "useful"
             reasons.append(f"{top_c.country_code} grows faster ({top_c.growth:.2f}x) than "
                            f"{self.domestic_country} ({dom_c.growth:.2f}x) over the last {self.recent_years} years")
+            notes.append(("growth", {"country_code": top_c.country_code, "growth": f"{top_c.growth:.2f}",
+                                     "country": self.domestic_country, "domestic_growth": f"{dom_c.growth:.2f}",
+                                     "years": self.recent_years}))
+        threshold = {"needed": self.needed_gap, "useful": self.useful_gap, "not_needed": self.useful_gap}[level]
         rule = {"needed": f"gap >= {self.needed_gap}", "useful": f"gap >= {self.useful_gap}",
                 "not_needed": f"gap < {self.useful_gap}"}[level]
         reasons.append(f"rule applied: {level} ({rule})")
-        return CooperationNeed(level, gap, reasons, best_f, best_d)
+        notes.append(("rule_" + level, {"threshold": threshold}))
+        return need(level, gap)
 
 
 # -- overlap across institutes ------------------------------------------------------------

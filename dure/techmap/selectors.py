@@ -150,7 +150,7 @@ def cooperation_need_for(technology: Technology) -> dict | None:
 
     return dict(
         level=override.level if override else need.level, computed_level=need.level, gap=round(need.gap, 3),
-        reasons=list(need.reasons), evidence_count=prof.evidence_count, overridden=override is not None,
+        reasons=list(need.reasons), notes=[dict(code=c, **v) for c, v in need.notes], evidence_count=prof.evidence_count, overridden=override is not None,
         override_reason=override.reason if override else "",
         overridden_by=override.decided_by.display_name if override else "",
         best_foreign=rows(need.best_foreign), best_domestic=rows(need.best_domestic))
@@ -428,7 +428,7 @@ def _need_dict(prof: TechnologyProfile, override: CooperationOverride | None) ->
     return dict(
         level=override.level if override else need.level,
         computed_level=need.level,
-        gap=round(need.gap, 3), reasons=list(need.reasons), evidence_count=prof.evidence_count,
+        gap=round(need.gap, 3), reasons=list(need.reasons), notes=[dict(code=c, **v) for c, v in need.notes], evidence_count=prof.evidence_count,
         overridden=override is not None, override_reason=override.reason if override else "",
         overridden_by=override.decided_by.display_name if override else "",
         best_foreign=rows(need.best_foreign), best_domestic=rows(need.best_domestic))

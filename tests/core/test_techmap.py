@@ -146,3 +146,15 @@ def test_partner_suggestions_domestic_first_foreign_only_when_gap_says_so() -> N
     assert all(s.evidence for s in ranked)
     leading = TechnologyMap(current_year=2023, min_evidence=1).fit(quantum_world(400), [QUANTUM]).profile("QC")
     assert all(s.domestic for s in suggest_partners(leading))
+
+
+def test_every_cooperation_reason_has_a_coded_note_for_translation() -> None:
+    cases = [TechnologyMap(current_year=2023, min_evidence=1).fit(quantum_world(1), [QUANTUM]),
+             TechnologyMap(current_year=2023, min_evidence=1).fit(quantum_world(400), [QUANTUM])]
+    cases.append(TechnologyMap(min_evidence=10).fit([item(i, (MIT,), 2022, 3) for i in range(2)], [QUANTUM]))
+    codes = set()
+    for tmap in cases:
+        need = tmap.profile("QC").cooperation
+        assert len(need.notes) == len(need.reasons)
+        codes |= {c for c, _ in need.notes}
+    assert {"best", "strength", "rule_needed", "no_domestic", "thin"} <= codes
