@@ -1,6 +1,6 @@
 """Affiliation matching against publisher-asserted ROR ids (Crossref, Springer Nature).
 
-Real data: ``/work/shared/data/ror_affiliation_matching/``. The ROR records available
+Real data: ``ror_affiliation_matching/`` in the shared data folder. The ROR records available
 offline are partial (about 51,000 of the registry's organisations), so a row whose gold
 ROR id is not among them cannot be matched: such rows do not count toward recall, and a
 match made on them is counted separately (it is necessarily a different organisation).
@@ -30,9 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dure.core.affiliation import AffiliationMatcher, tokens
+from dure.core.datadir import data_dir
 from dure.core.importers.ror import iter_ror_records, normalise_ror_id
 
-DATA = Path("/work/shared/data")
+DATA = data_dir()
 ROR_FILES = ("ror/ror_v2_latest_from_ror-records.jsonl.gz", "ror/ror_v1schema_only_from_ror-records.jsonl.gz")
 GOLD_FILES = (
     "ror_affiliation_matching/crossref_publisher_asserted_affiliation_ror_20230628.csv",

@@ -27,13 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from dure.core.datadir import data_file
 from dure.core.matching import AffinityModel, BackendUnavailableError, Profile, Query, Work
 from dure.core.matching.readers import profiles_by_author, read_openalex_works
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = Path("/work/shared/data/openalex_works_sample/openalex_works_sample_2022.jsonl.gz")
-if not SAMPLE.exists():
-    SAMPLE = ROOT.parent / "shared" / "data" / "openalex_works_sample" / "openalex_works_sample_2022.jsonl.gz"
+SAMPLE = data_file("openalex_works_sample", "openalex_works_sample_2022.jsonl.gz")
 PAIRS = ROOT / "tests" / "fixtures" / "matching" / "ko_en_titles.jsonl"
 KS = (1, 5, 10, 50)
 

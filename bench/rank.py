@@ -2,7 +2,7 @@
 
 The score scale, the spread between and within papers, the number of reviews per paper
 and the confidence distribution are measured from the real per-review ratings (1-10) and
-confidences (1-5) of ICLR 2023 in ``/work/shared/data/review_scores/iclr2023_scores.csv``
+confidences (1-5) of ICLR 2023 in ``review_scores/iclr2023_scores.csv`` of the shared data folder
 (withdrawn papers left out). That file has no reviewer ids, so how the within-paper
 spread splits into reviewer leniency and review noise is a setting (``--leniency-share``,
 default 0.4 of the within-paper variance).
@@ -36,10 +36,11 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from dure.core.calibration import ScoreCalibrator
+from dure.core.datadir import data_file
 from dure.core.lottery import draw_funding_line
 from dure.core.ranking import rank_with_intervals
 
-DATA = Path("/work/shared/data/review_scores/iclr2023_scores.csv")
+DATA = data_file("review_scores", "iclr2023_scores.csv")
 
 
 def load_real_scores(path: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:

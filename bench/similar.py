@@ -15,7 +15,7 @@ difficulty:
   because the "neighbours" are chance-level projects in other lists - a known limit.
 
 ``--real`` adds real text: OpenAlex work titles/abstracts and PatentsView abstracts from
-/work/shared/data embedded with the default model (cached after the first run; a few
+the shared data folder embedded with the default model (cached after the first run; a few
 thousand vectors only, indexed with IVF all the same).
 
 For each setting it prints per-query latency percentiles of the IVF index and of exact
@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dure.core.datadir import data_dir
 from dure.core.similar import SimilarIndex
 
 SETTINGS = {  # name: (spread, projects per topic)
@@ -45,7 +46,7 @@ SETTINGS = {  # name: (spread, projects per topic)
     "many_topics": (1.5, 20),
     "no_structure": (3.0, 100),
 }
-DATA = Path("/work/shared/data")
+DATA = data_dir()
 
 
 def clustered_vectors(n: int, dim: int, n_topics: int, rng: np.random.Generator,

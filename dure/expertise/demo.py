@@ -5,7 +5,7 @@ Writes to ``ctx``: "expert_works" (dict username -> list of ExpertWork).
 Run it after organisations/people and before review, so the review stage's assignment
 pipeline has works to match.
 
-The works are real records from the OpenAlex sample in /work/shared/data (CC0); the
+The works are real records from the OpenAlex sample in the shared data folder (CC0); the
 link between an invented reviewer and these works is sample data: every row is marked
 ``is_sample=True`` and the profile page says so. Works are chosen by topic: the first
 works of the sample whose title shares a word with the reviewer's expertise keywords
@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import re
 
+from dure.core.datadir import data_file
 from dure.expertise.actions import check_add_work, openalex_short_id
 
-WORKS_FILE = "/work/shared/data/openalex_works_sample/openalex_works_sample_2022.jsonl.gz"
+WORKS_FILE = str(data_file("openalex_works_sample", "openalex_works_sample_2022.jsonl.gz"))
 WORKS_PER_REVIEWER = 3
 FALLBACK_TOPICS = ["magnetic", "polymer", "graphene", "catalyst", "sensor", "learning", "network", "semiconductor"]
 _WORD = re.compile(r"[a-z]{5,}")

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from dure.accounts.errors import ActionError
 from dure.accounts.models import Role
 from dure.accounts.permissions import role_required
+from dure.core.datadir import data_file
 from dure.expertise import actions, selectors
 from dure.expertise.forms import DetectForm, OpenAlexForm, PairForm, RunForm
 
-OPENALEX_SAMPLE = "/work/shared/data/openalex_works_sample/openalex_works_sample_2022.jsonl.gz"
+OPENALEX_SAMPLE = str(data_file("openalex_works_sample", "openalex_works_sample_2022.jsonl.gz"))
 
 
 def _error(request, exc: ActionError) -> None:

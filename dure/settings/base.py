@@ -8,8 +8,10 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from dure.core.datadir import data_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-DATA_DIR = Path(os.environ.get("DURE_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
+DATA_DIR = data_dir()
 VAR_DIR = Path(os.environ.get("DURE_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("DURE_SECRET_KEY", "dev-only-not-secret-dure-key-change-me")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dure.cli import main as dure_main
+from dure.core.datadir import data_file
 from dure.core.matching import (
     AffinityModel,
     MatchingInputError,
@@ -26,9 +27,7 @@ from dure.core.matching import (
 from dure.core.matching.lexical import tokenize
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "matching"
-OPENREVIEW = Path("/work/shared/data/openreview_format_examples")
-if not OPENREVIEW.exists():  # a fresh clone keeps shared/ beside the repository
-    OPENREVIEW = Path(__file__).resolve().parents[3] / "shared" / "data" / "openreview_format_examples"
+OPENREVIEW = data_file("openreview_format_examples")
 
 
 def _pairs() -> list[dict]:
