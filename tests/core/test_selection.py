@@ -248,12 +248,30 @@ def test_what_if_more_money_never_lowers_quality_and_lists_every_move(instance, 
     except InfeasibleRulesError:
         return
     more = {("choke", 2026): budgets[0].amount + extra * 100_000_000}
-    result = what_if(candidates, budgets, rules, WhatIfChange(budgets=more), before=before)
+    try:
+        result = what_if(candidates, budgets, rules, WhatIfChange(budgets=more), before=before)
+    except InfeasibleRulesError as exc:
+        # Only an empty portfolio met the share rule before, and then only because nothing was
+        # fundable; once money funds something, the manager is told the share cannot be met.
+        assert not before.selected and rules.min_international_share
+        assert exc.shortfalls[0].constraint == "international_share"
+        return
     assert result.objective_change >= -1e-9
     assert set(result.entered) == set(result.after.selected) - set(before.selected)
     assert set(result.left) == set(before.selected) - set(result.after.selected)
     changed = [dataclasses.replace(b, amount=more.get((b.track, b.year), b.amount)) for b in budgets]
     assert check_portfolio(result.after.selected, candidates, changed, rules) == ()
+
+
+def test_more_money_that_funds_only_domestic_work_says_the_share_cannot_be_met():
+    candidates = [Candidate(proposal_id="P0", track="choke", sector="chips", organisation_id="KIST",
+                            international=False, quality=1.0, costs={2026: 500_000_000})]
+    budgets = [Budget(t, y, 0) for t in TRACKS for y in YEARS]
+    rules = PortfolioRules(min_international_share=0.15)
+    before = select_portfolio(candidates, budgets, rules)
+    assert before.selected == ()
+    with pytest.raises(InfeasibleRulesError, match="15% international share"):
+        what_if(candidates, budgets, rules, WhatIfChange(budgets={("choke", 2026): 1_000_000_000}), before=before)
 
 
 def test_sector_money_minimum_is_kept():
