@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dure.web.views import section_start
+
 urlpatterns = [
     path("", include("dure.web.urls")),
+    *[path(f"{section}/", section_start, {"section": section}, name=f"{section}-start")
+      for section in ("partners", "review", "expertise", "selection", "outcomes")],
     path("programme/", include("dure.programmes.urls")),
     path("partners/", include("dure.partners.urls")),
     path("proposals/", include("dure.proposals.urls")),

@@ -26,7 +26,9 @@ from dure.audit.models import AuditEvent
 from dure.organisations.models import OrgKind
 from dure.testing import factories as f
 
-PUBLIC_VIEWS = {"home", "login", "logout", "portal", "portal-plotly-js"}
+PUBLIC_VIEWS = {"home", "login", "logout", "portal", "portal-plotly-js",
+                # section roots only redirect to the section's first page, which checks the role
+                "partners-start", "review-start", "expertise-start", "selection-start", "outcomes-start"}
 SKIP_PREFIXES = ("django-admin", "api/", "static/", "media/")
 # Object pages that every user of an allowed role may open (not owned by one organisation).
 SHARED_OBJECT_VIEWS = {"call-detail", "demand-detail", "proposal-create", "testbed-detail", "testbed-book"}
