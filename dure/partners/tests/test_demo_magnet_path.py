@@ -53,6 +53,8 @@ def test_korean_magnet_demand_ends_at_a_consortium_with_a_foreign_partner_and_re
     flags = [r["domestic"] for r in rows]
     assert flags[0] and False in flags and flags == sorted(flags, reverse=True), flags
     assert "국내" in page and "해외" in page
+    # an organisation known only from projects is not shown as cited "0.00x the field average"
+    assert any(not r["works"] for r in rows) and "피인용 정보 없음" in page and "평균의 0.00배" not in page
     need = response.context["need"]
     assert need["level"] == "needed", need["reasons"]
     foreign = [r for r in rows if not r["domestic"] and r["organisation"] is not None and r["works"]]
