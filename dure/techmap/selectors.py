@@ -563,10 +563,12 @@ def consortium_suggestions(demand: Demand, n: int = 3) -> tuple[list[SuggestedCo
                                       cooperation_reasons=need["reasons"] if need else (), n_proposals=n)
     except ConsortiumError as exc:
         return [], str(exc), need
+    names = {t.code: t.name for t in techs}  # members cover technologies: show their names, not codes
     out = []
     for p in proposals:
         orgs = [orgs_by_ref[m.id] for m in p.members]
-        rows = [dict(member=m, organisation=orgs_by_ref[m.id], works=_member_works(m.evidence, match))
+        rows = [dict(member=m, organisation=orgs_by_ref[m.id], works=_member_works(m.evidence, match),
+                     covers=[names.get(c, c) for c in m.covers])
                 for m in p.members]
         out.append(SuggestedConsortium(p, orgs, {orgs_by_ref[m.id].pk: m.reason for m in p.members}, rows))
     return out, "", need

@@ -72,6 +72,8 @@ def test_korean_magnet_demand_ends_at_a_consortium_with_a_foreign_partner_and_re
     assert response.status_code == 200
     page = response.content.decode()
     assert "추천 컨소시엄" in page and "연구 주관" in page and "이 컨소시엄 수락 및 구성" in page
+    # what a member covers is named as the reader knows it (the technology's Korean name), not by its code
+    assert "충족 역량 전기차 모터용 희토류 프리 영구자석" in _text(page) and "충족 역량 CP-" not in _text(page)
     suggestions = response.context["suggestions"]
     with_foreign = [i for i, s in enumerate(suggestions) if any(m.foreign for m in s.proposal.members)]
     assert with_foreign, [[m.name for m in s.proposal.members] for s in suggestions]
