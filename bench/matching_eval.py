@@ -49,7 +49,7 @@ def average_precision(ranked: list[str], relevant: set[str]) -> float:
 def evaluate(model: AffinityModel, profiles, queries, relevant, top_k: int = 100) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(profiles)
+        model.fit(profiles, queries=queries)
     result = model.score(queries, top_k=top_k)
     aps, recalls = [], {k: [] for k in KS}
     for q in queries:

