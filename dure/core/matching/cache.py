@@ -36,6 +36,8 @@ class CachedBackend:
             raise MatchingInputError(f"cannot create embedding cache directory {d}: {exc}") from None
         self.backend = backend
         self.name = backend.name
+        # a backend whose vectors depend on more than its name (its input length, say) says so here
+        self.cache_name = getattr(backend, "cache_name", backend.name)
         self.dim = backend.dim
         self.path = d / "embeddings.sqlite3"
         self._lock = threading.Lock()
@@ -58,7 +60,7 @@ class CachedBackend:
         return found
 
     def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
-        keys = [embedding_key(self.name, kind, t) for t in texts]
+        keys = [embedding_key(self.cache_name, kind, t) for t in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
             found = self._lookup(sorted(set(keys)))
