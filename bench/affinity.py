@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from bench.matching_eval import SAMPLE
 from dure.core.matching import BackendUnavailableError, get_backend
 from dure.core.matching.lexical import TfidfIndex
-from dure.core.matching.model import AffinityModel, truncate_words
+from dure.core.matching.model import AffinityModel, embeds_heading, truncate_words
 from dure.core.matching.readers import read_openalex_works
 from dure.core.matching.topk import (
     block_bounds,
@@ -61,7 +61,7 @@ def embed_throughput(name: str, works: list) -> None:
         return
     model = AffinityModel(backend=backend)
     model.backend_ = backend  # no cache: every text is embedded
-    model.embed_heading_ = name != "minilm"  # as fit decides for the English model (no heading)
+    model.embed_heading_ = embeds_heading(name)  # as fit decides for this backend
     texts = works
     tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()

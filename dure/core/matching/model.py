@@ -59,6 +59,15 @@ def heading(item: Work | Query) -> str:
     return ". ".join(p for p in parts if p)
 
 
+def embeds_heading(backend_name: str) -> bool:
+    """Whether a model embeds the heading beside the whole text by default (``embed_heading=None``).
+
+    The multilingual model does, so a short Korean title meets a long English abstract; the
+    English model does not, as its title is already inside the text it embeds.
+    """
+    return backend_name != ENGLISH_BACKEND
+
+
 MIN_SCRIPT_WORKS = 10
 
 
@@ -180,7 +189,7 @@ class AffinityModel:
         texts = [w.text for w in works]
         self.backend_ = self._resolve_backend(texts + [q.text for q in queries if isinstance(q, Query)])
         self.embed_heading_ = (self.embed_heading if self.embed_heading is not None
-                               else self.backend_name_ != ENGLISH_BACKEND)
+                               else embeds_heading(self.backend_name_))
         if self.lexical_weight < 1.0:
             self.work_dense_ = self._embed_items(works, "passage", progress)
         else:
