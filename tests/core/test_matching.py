@@ -283,4 +283,65 @@ def test_the_cache_never_hands_vectors_of_one_input_length_to_another(tmp_path):
     np.testing.assert_array_equal(CachedBackend(long, tmp_path).embed(["a text"]), [[1.0, 0.0]])
     np.testing.assert_array_equal(CachedBackend(short, tmp_path).embed(["a text"]), [[0.0, 1.0]])
     assert short.calls == 1  # embedded anew, not read from the other length's entry
-    assert get_backend("minilm").cache_name == "minilm/128"
+    english = get_backend("minilm")  # 128 word pieces; 8-bit vectors are kept apart from fp32 ones
+    assert english.cache_name == {"onnx-int8": "minilm/128/int8", "torch-fp32": "minilm/128"}[english.runner]
+
+
+def read_openalex_works_texts(n: int) -> list[str]:
+    from dure.core.matching.readers import read_openalex_works
+
+    texts = []
+    for work, _ in read_openalex_works(data_file("openalex_works_sample", "openalex_works_sample_2022.jsonl.gz")):
+        if work.abstract:
+            texts.append(work.text)
+        if len(texts) == n:
+            break
+    return texts
+
+
+def test_the_english_model_runs_on_8_bit_onnx_and_ranks_as_pytorch_does(tmp_path, monkeypatch):
+    """The default English runner (ONNX Runtime, 8-bit weights) against PyTorch fp32 on real abstracts."""
+    from dure.core.matching.backends import MiniLMBackend
+
+    monkeypatch.setenv("DURE_MODEL_CACHE", str(tmp_path / "models"))
+    fast, exact = MiniLMBackend(), MiniLMBackend(runner="torch")
+    assert (fast.runner, exact.runner) == ("onnx-int8", "torch-fp32")
+    assert list((tmp_path / "models").glob("all-MiniLM-L6-v2-*-int8.onnx"))  # made once, where configured
+    texts = read_openalex_works_texts(60)
+    a, b = fast.embed(texts), exact.embed(texts)
+    assert a.shape == b.shape == (60, 384)
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.97  # the same vectors up to quantisation
+    # the two order the pairs of abstracts alike, and each abstract's nearest other abstract
+    # under PyTorch is among its three nearest under ONNX
+    sa, sb = a @ a.T, b @ b.T
+    pairs_upper = np.triu_indices(len(texts), 1)
+    from scipy.stats import spearmanr
+
+    assert spearmanr(sa[pairs_upper], sb[pairs_upper]).statistic > 0.98
+    np.fill_diagonal(sa, -1)
+    np.fill_diagonal(sb, -1)
+    top3 = np.argsort(-sa, axis=1)[:, :3]
+    assert np.mean([sb[i].argmax() in top3[i] for i in range(len(texts))]) >= 0.95
+    # empty texts and an empty batch are fine
+    assert fast.embed(["", "Graph neural networks"]).shape == (2, 384)
+    assert fast.embed([]).shape == (0, 384)
+
+
+def test_the_english_runner_is_named_and_a_damaged_model_file_says_what_to_do(tmp_path, monkeypatch):
+    from dure.core.matching.backends import MiniLMBackend
+    from dure.core.matching.onnxrun import OnnxRunnerUnavailable
+
+    monkeypatch.setenv("DURE_MINILM_RUNNER", "tensorflow")
+    with pytest.raises(MatchingInputError, match="DURE_MINILM_RUNNER must be auto, onnx or torch"):
+        MiniLMBackend()
+    monkeypatch.delenv("DURE_MINILM_RUNNER")
+    monkeypatch.setenv("DURE_MODEL_CACHE", str(tmp_path))
+    MiniLMBackend(runner="onnx")
+    made = next(tmp_path.glob("*.onnx"))
+    made.write_bytes(b"not a model")
+    with pytest.raises(OnnxRunnerUnavailable, match="delete it to rebuild"):
+        MiniLMBackend(runner="onnx")
+    with pytest.warns(RuntimeWarning, match="minilm: using PyTorch"):
+        fallback = MiniLMBackend()  # auto: falls back to PyTorch and says why
+    assert fallback.runner == "torch-fp32" and fallback.embed(["Protein folding"]).shape == (1, 384)
