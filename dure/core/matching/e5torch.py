@@ -250,8 +250,8 @@ class TorchE5:
         return self._torch.from_numpy(rows).reshape(*ids.shape, self.model.hidden)
 
     # -- forward -------------------------------------------------------------------------
-    def _forward(self, batch: list[list[int]]):
-        """Mean-pooled (unnormalised) vectors of windows already framed with <s> … </s>."""
+    def _embeddings(self, batch: list[list[int]]):
+        """Normalised input embeddings (n, length, hidden) and the mask of real tokens."""
         torch, m = self._torch, self.model
         F_ = torch.nn.functional
         n, length = len(batch), max(len(s) for s in batch)
@@ -260,11 +260,17 @@ class TorchE5:
         for r, seq in enumerate(batch):
             ids[r, :len(seq)] = seq
             mask[r, :len(seq)] = True
+        x = self._word_rows(ids) + self.pos[:length][None, :, :] + self.type0
+        return F_.layer_norm(x, (m.hidden,), *self.eln, eps=m.eps), torch.from_numpy(mask)
+
+    def _layers(self, x, valid):
+        """The transformer layers: hidden states of every token."""
+        torch, m = self._torch, self.model
+        F_ = torch.nn.functional
+        n, length = valid.shape
         H, NH = m.hidden, m.heads
         hd = H // NH
-        valid = torch.from_numpy(mask)
-        x = self._word_rows(ids) + self.pos[:length][None, :, :] + self.type0
-        x = F_.layer_norm(x, (H,), *self.eln, eps=m.eps).to(self.dtype)
+        x = x.to(self.dtype)
         attn_mask = valid[:, None, None, :]  # keys that exist
         for ly in self.layers:
             qkv = F_.linear(x, ly["qkv_w"], ly["qkv_b"])
@@ -274,9 +280,14 @@ class TorchE5:
             x = F_.layer_norm(x + F_.linear(ctx, ly["ao_w"], ly["ao_b"]), (H,), *ly["aln"], eps=m.eps)
             mid = F_.gelu(F_.linear(x, ly["fi_w"], ly["fi_b"]))
             x = F_.layer_norm(x + F_.linear(mid, ly["fo_w"], ly["fo_b"]), (H,), *ly["oln"], eps=m.eps)
-        x = x.float()
-        w = valid.to(x.dtype)[:, :, None]
-        return ((x * w).sum(dim=1) / w.sum(dim=1)).numpy()
+        return x.float()
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled (unnormalised) vectors of windows already framed with <s> … </s>."""
+        x, valid = self._embeddings(batch)
+        hidden = self._layers(x, valid)
+        w = valid.to(hidden.dtype)[:, :, None]
+        return ((hidden * w).sum(dim=1) / w.sum(dim=1)).numpy()
 
     def encode(self, texts: list[str], is_query: bool = False) -> np.ndarray:
         prefix = "query: " if is_query else "passage: "
@@ -309,3 +320,80 @@ class TorchE5:
         out /= np.maximum(weight, 1e-12)[:, None]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class OnnxE5(TorchE5):
+    """The same encoder with its transformer layers on ONNX Runtime, 8-bit weights.
+
+    The layers are exported once per machine from this runner's own fp32 weights (the
+    package's 4-bit weights, dequantised) and quantised per output channel; the graph is
+    kept in the model cache directory (see :mod:`dure.core.matching.onnxrun`), named by a
+    hash of the model file. Tokenisation, embeddings, windows and pooling are those of
+    :class:`TorchE5`. On a 2-core AVX2 CPU it runs about 1.5 times as fast as fp32 PyTorch.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, max_batch_tokens: int = 4096,
+                 cache_dir: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(path, dtype="fp32", max_batch_tokens=max_batch_tokens)
+        from dure.core.matching.onnxrun import file_digest, model_cache_dir, quantised_session
+
+        graph = Path(cache_dir or model_cache_dir()) / f"multilingual-e5-small-{file_digest(self.model.path)}-int8.onnx"
+        self._session = quantised_session(graph, self._export)
+        self.dtype_name = "int8"
+
+    def _export(self, out: Path) -> None:
+        """fp32 ONNX graph of the layers (inputs: embeddings and an additive key mask) to ``out``."""
+        torch, m = self._torch, self.model
+        runner = self
+
+        nn = torch.nn
+
+        def linear(w, b):  # weights as parameters: they become initializers, which the quantiser reads
+            lin = nn.Linear(w.shape[1], w.shape[0])
+            lin.weight, lin.bias = nn.Parameter(w.float().clone()), nn.Parameter(b.float().clone())
+            return lin
+
+        def norm(wb):
+            ln = nn.LayerNorm(m.hidden, eps=m.eps)
+            ln.weight, ln.bias = nn.Parameter(wb[0].float().clone()), nn.Parameter(wb[1].float().clone())
+            return ln
+
+        class Layer(nn.Module):
+            def __init__(self, ly: dict) -> None:
+                super().__init__()
+                self.qkv, self.ao = linear(ly["qkv_w"], ly["qkv_b"]), linear(ly["ao_w"], ly["ao_b"])
+                self.fi, self.fo = linear(ly["fi_w"], ly["fi_b"]), linear(ly["fo_w"], ly["fo_b"])
+                self.aln, self.oln = norm(ly["aln"]), norm(ly["oln"])
+
+            def forward(self, x, key_bias):
+                n, length = x.shape[0], x.shape[1]
+                H, NH = m.hidden, m.heads
+                hd = H // NH
+                qkv = self.qkv(x).view(n, length, 3, NH, hd).permute(2, 0, 3, 1, 4)
+                scores = qkv[0] @ qkv[1].transpose(-1, -2) * (hd ** -0.5) + key_bias[:, None, None, :]
+                ctx = (scores.softmax(dim=-1) @ qkv[2]).transpose(1, 2).reshape(n, length, H)
+                x = self.aln(x + self.ao(ctx))
+                return self.oln(x + self.fo(nn.functional.gelu(self.fi(x))))
+
+        class Layers(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.layers = nn.ModuleList(Layer(ly) for ly in runner.layers)
+
+            def forward(self, x, key_bias):
+                for layer in self.layers:
+                    x = layer(x, key_bias)
+                return x
+
+        sample = (torch.zeros(2, 8, m.hidden), torch.zeros(2, 8))
+        axes = {0: "batch", 1: "tokens"}
+        module = Layers().eval()
+        with torch.no_grad():
+            torch.onnx.export(module, sample, str(out), input_names=["embeddings", "key_bias"],
+                              output_names=["hidden"], opset_version=17, dynamo=False,
+                              dynamic_axes={"embeddings": axes, "key_bias": axes, "hidden": axes})
+
+    def _layers(self, x, valid):
+        bias = np.where(valid.numpy(), 0.0, -1e9).astype(np.float32)
+        hidden = self._session.run(None, {"embeddings": x.float().numpy(), "key_bias": bias})[0]
+        return self._torch.from_numpy(hidden)

@@ -22,6 +22,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import numpy as np
 from dure.core.matching.types import MatchingInputError
 
 # Change when the export or quantisation recipe changes: cached graphs are then rebuilt.
-RECIPE = "bert-mean/opset17/dynamic-qint8-per-channel-reduce-range/v1"
+RECIPE = "opset17/dynamic-qint8-per-channel-reduce-range/v1"
 
 
 class OnnxRunnerUnavailable(MatchingInputError):
@@ -46,16 +47,20 @@ def model_cache_dir() -> Path:
     return Path(base) / "dure" / "models"
 
 
-def _weights_digest(model_dir: Path) -> str:
+def file_digest(*paths: Path) -> str:
+    """Short hash of the recipe and the files' bytes: a cached graph is rebuilt when either changes."""
     h = hashlib.sha256(RECIPE.encode())
-    for name in ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json"):
-        path = model_dir / name
-        if path.exists():
-            h.update(name.encode())
-            with path.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
+    for path in paths:
+        h.update(path.name.encode())
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()[:16]
+
+
+def _weights_digest(model_dir: Path) -> str:
+    names = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json")
+    return file_digest(*(model_dir / n for n in names if (model_dir / n).exists()))
 
 
 class _DropAdvice(logging.Filter):
@@ -67,7 +72,7 @@ class _DropAdvice(logging.Filter):
 
 @contextmanager
 def _quiet_export():
-    """No progress bars or advice from the libraries while the one-time export runs."""
+    """No progress bars, warnings or advice from the libraries while the one-time export runs."""
     root, advice = logging.getLogger(), _DropAdvice()
     root.addFilter(advice)
     try:
@@ -77,21 +82,57 @@ def _quiet_export():
     except ImportError:  # pragma: no cover - transformers is there whenever export runs
         hf_logging, bars = None, False
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
     finally:
         root.removeFilter(advice)
         if hf_logging is not None and bars:
             hf_logging.enable_progress_bar()
 
 
-def _export(model_dir: Path, out: Path) -> None:
-    """fp32 ONNX graph of the transformer (last hidden state), then 8-bit weights, to ``out``."""
+def quantised_session(graph: Path, export: Callable[[Path], None], threads: int | None = None):
+    """An ONNX Runtime session on ``graph``, made first (when missing) by ``export`` + 8-bit quantisation.
+
+    ``export(path)`` writes the fp32 graph; its weights are then quantised per output channel
+    with the reduced range that AVX2's 8-bit products need. Two processes making the same
+    graph at once each write their own temporary file and move it into place atomically.
+    """
+    try:
+        import onnxruntime as ort
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise OnnxRunnerUnavailable(f"the ONNX runner needs onnxruntime and onnx ({exc})") from exc
+    if not graph.exists():
+        try:
+            graph.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=graph.parent) as tmp, _quiet_export():
+                fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+                export(fp32)
+                quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+                                 reduce_range=True)
+                os.replace(int8, graph)
+        except OnnxRunnerUnavailable:
+            raise
+        except Exception as exc:  # the exporter's failures are many and version-specific
+            raise OnnxRunnerUnavailable(f"could not make the ONNX graph {graph.name}: {exc}") from exc
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or 0  # 0: one thread per physical core
+    options.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # a damaged cache file: say where it is
+        raise OnnxRunnerUnavailable(f"ONNX Runtime cannot load {graph} ({exc}); delete it to rebuild") from exc
+
+
+def _export_transformer(model_dir: Path, out: Path) -> None:
+    """fp32 ONNX graph of a Hugging Face encoder (its last hidden state) to ``out``."""
     try:
         import torch
-        from onnxruntime.quantization import QuantType, quantize_dynamic
         from transformers import AutoModel
     except ImportError as exc:
-        raise OnnxRunnerUnavailable(f"exporting the model needs torch, transformers, onnx and onnxruntime ({exc})") from exc
+        raise OnnxRunnerUnavailable(f"exporting the model needs torch and transformers ({exc})") from exc
 
     class LastHidden(torch.nn.Module):
         def __init__(self, model) -> None:
@@ -102,24 +143,16 @@ def _export(model_dir: Path, out: Path) -> None:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp, _quiet_export():
-        fp32 = Path(tmp) / "fp32.onnx"
-        int8 = Path(tmp) / "int8.onnx"
-        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-        sample = torch.ones(2, 8, dtype=torch.long)
-        axes = {0: "batch", 1: "tokens"}
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(LastHidden(model), (sample, sample, torch.zeros_like(sample)), str(fp32),
-                              input_names=["input_ids", "attention_mask", "token_type_ids"],
-                              output_names=["last_hidden_state"],
-                              dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                                            "last_hidden_state": axes},
-                              opset_version=17, dynamo=False)
-            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                             reduce_range=True)
-        os.replace(int8, out)  # atomic: a second process exporting at once writes the same file
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    sample = torch.ones(2, 8, dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    with torch.inference_mode():
+        torch.onnx.export(LastHidden(model), (sample, sample, torch.zeros_like(sample)), str(out),
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["last_hidden_state"],
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                                        "last_hidden_state": axes},
+                          opset_version=17, dynamo=False)
 
 
 class OnnxSentenceModel:
@@ -129,30 +162,15 @@ class OnnxSentenceModel:
                  batch_size: int = 16, threads: int | None = None,
                  cache_dir: str | os.PathLike[str] | None = None) -> None:
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise OnnxRunnerUnavailable(f"the ONNX runner needs onnxruntime and tokenizers ({exc})") from exc
+            raise OnnxRunnerUnavailable(f"the ONNX runner needs tokenizers ({exc})") from exc
         self.model_dir = Path(model_dir)
         pooling = self.model_dir / "1_Pooling" / "config.json"
         if pooling.exists() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", False):
             raise OnnxRunnerUnavailable(f"{self.model_dir}: the ONNX runner pools by mean; this model does not")
         self.path = Path(cache_dir or model_cache_dir()) / f"{label or self.model_dir.name}-{_weights_digest(self.model_dir)}-int8.onnx"
-        if not self.path.exists():
-            try:
-                _export(self.model_dir, self.path)
-            except OnnxRunnerUnavailable:
-                raise
-            except Exception as exc:  # the exporter's failures are many and version-specific
-                raise OnnxRunnerUnavailable(f"could not export {self.model_dir} to ONNX: {exc}") from exc
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or 0  # 0: one thread per physical core
-        options.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # a damaged cache file: say where it is
-            raise OnnxRunnerUnavailable(f"ONNX Runtime cannot load {self.path} ({exc}); delete it to rebuild") from exc
+        self._session = quantised_session(self.path, lambda out: _export_transformer(self.model_dir, out), threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self._tok.enable_truncation(max_seq_length)
