@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 import warnings
 from pathlib import Path
@@ -47,9 +48,16 @@ def average_precision(ranked: list[str], relevant: set[str]) -> float:
 
 
 def evaluate(model: AffinityModel, profiles, queries, relevant, top_k: int = 100) -> dict[str, float]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(profiles, queries=queries)
+    # most authors of a 1,000-work sample have one work: thin by design here, not worth a page of warnings
+    quiet = logging.getLogger("dure.core.matching.model")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(profiles, queries=queries)
+    finally:
+        quiet.setLevel(level)
     result = model.score(queries, top_k=top_k)
     aps, recalls = [], {k: [] for k in KS}
     for q in queries:
