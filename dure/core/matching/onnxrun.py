@@ -30,6 +30,8 @@ import numpy as np
 
 from dure.core.matching.types import MatchingInputError
 
+logger = logging.getLogger(__name__)
+
 # Change when the export or quantisation recipe changes: cached graphs are then rebuilt.
 RECIPE = "opset17/dynamic-qint8-per-channel-reduce-range/v1"
 
@@ -104,6 +106,7 @@ def quantised_session(graph: Path, export: Callable[[Path], None], threads: int 
     except ImportError as exc:
         raise OnnxRunnerUnavailable(f"the ONNX runner needs onnxruntime and onnx ({exc})") from exc
     if not graph.exists():
+        logger.info("making the 8-bit ONNX graph %s (once per machine, about 10 s)", graph)
         try:
             graph.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=graph.parent) as tmp, _quiet_export():
